@@ -1,0 +1,18 @@
+package dev.forkwatch.cli;
+
+/** Every exit code forkwatch uses, in one place. Documented in README.md ("Exit codes"). */
+public final class ExitCode {
+    /** Success. */
+    public static final int OK = 0;
+    /** An unexpected internal failure (a bug): the message and stack trace go to stderr. */
+    public static final int INTERNAL = 1;
+    /** Bad input: a trace, rule file, config file or command-line argument. The message names the place. */
+    public static final int BAD_INPUT = 2;
+    /** The host cannot run live probes: not root/no CAP_BPF, no BTF, libbpf missing, probe mode unsupported. */
+    public static final int ENVIRONMENT = 3;
+    /** Alerts could not all be delivered before exit; they remain in the spool directory. */
+    public static final int UNDELIVERED = 4;
+
+    private ExitCode() {
+    }
+}

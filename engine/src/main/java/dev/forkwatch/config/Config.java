@@ -1,0 +1,236 @@
+package dev.forkwatch.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The YAML configuration, flattened to dotted keys ("vfork.stall_threshold"). Every key is checked against
+ * {@link ConfigSchema}: an unknown key or a value of the wrong type is a {@link ConfigException} naming the
+ * file, line and key. A user file is laid over the embedded default (rules/forkwatch.yaml).
+ */
+public final class Config {
+    public static final String DEFAULT_RESOURCE = "/forkwatch/rules/forkwatch.yaml";
+
+    /** A value and where it was written. */
+    public record Value(Object value, String origin) {
+    }
+
+    private final Map<String, Value> values;
+
+    private Config(Map<String, Value> values) {
+        this.values = Collections.unmodifiableMap(values);
+    }
+
+    /** The embedded default configuration. */
+    public static Config defaults() {
+        try (InputStream in = Config.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("embedded default config " + DEFAULT_RESOURCE + " is missing from the jar");
+            }
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "<embedded>/forkwatch.yaml");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read embedded default config", e);
+        }
+    }
+
+    /** The defaults with the user's file laid over them. */
+    public static Config load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": config file not found");
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read config file: " + e.getMessage());
+        }
+        return defaults().overlay(parse(text, file.toString()));
+    }
+
+    /** Parses YAML text; {@code name} is used in error messages. */
+    public static Config parse(String yaml, String name) {
+        Map<String, Value> out = new LinkedHashMap<>();
+        try (Reader r = new StringReader(yaml); JsonParser p = new YAMLFactory().createParser(r)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                return new Config(out); // empty file: all defaults
+            }
+            if (t != JsonToken.START_OBJECT) {
+                throw new ConfigException(where(name, p.currentTokenLocation()) + "the config must be a mapping of keys");
+            }
+            walkObject(p, "", name, out);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (IOException e) {
+            String loc = e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe && jpe.getLocation() != null
+                    ? where(name, jpe.getLocation()) : name + ": ";
+            throw new ConfigException(loc + "not valid YAML: " + firstLine(e.getMessage()));
+        }
+        return new Config(out);
+    }
+
+    private static void walkObject(JsonParser p, String prefix, String name, Map<String, Value> out) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = prefix + p.currentName();
+            JsonLocation keyLoc = p.currentTokenLocation();
+            JsonToken v = p.nextToken();
+            ConfigSchema.Kind kind = ConfigSchema.kindOf(key);
+            if (v == JsonToken.START_OBJECT) {
+                if (kind != null && kind != ConfigSchema.Kind.SECTION) {
+                    throw new ConfigException(where(name, keyLoc) + key + ": expected " + kind.describe() + ", got a mapping");
+                }
+                if (kind == null && !ConfigSchema.isSectionOrOpen(key)) {
+                    throw new ConfigException(where(name, keyLoc) + "unknown key '" + key + "'" + ConfigSchema.hint(key));
+                }
+                walkObject(p, key + ".", name, out);
+                continue;
+            }
+            if (kind == null) {
+                throw new ConfigException(where(name, keyLoc) + "unknown key '" + key + "'" + ConfigSchema.hint(key));
+            }
+            if (kind == ConfigSchema.Kind.SECTION) {
+                if (v == JsonToken.VALUE_NULL) {
+                    continue; // an empty section
+                }
+                throw new ConfigException(where(name, keyLoc) + key + ": expected a mapping");
+            }
+            Object raw;
+            if (v == JsonToken.START_ARRAY) {
+                List<String> list = new ArrayList<>();
+                JsonToken e;
+                while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (e == JsonToken.START_OBJECT || e == JsonToken.START_ARRAY) {
+                        throw new ConfigException(where(name, p.currentTokenLocation()) + key + ": list items must be plain values");
+                    }
+                    list.add(p.getText());
+                }
+                raw = list;
+            } else if (v == JsonToken.VALUE_NULL) {
+                raw = null;
+            } else {
+                raw = p.getText();
+            }
+            String origin = name + ":" + keyLoc.getLineNr();
+            out.put(key, new Value(convert(kind, key, raw, where(name, keyLoc)), origin));
+        }
+    }
+
+    private static Object convert(ConfigSchema.Kind kind, String key, Object raw, String where) {
+        try {
+            return kind.convert(raw);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + key + ": " + e.getMessage());
+        }
+    }
+
+    private static String where(String name, JsonLocation loc) {
+        return name + ":" + loc.getLineNr() + ":" + loc.getColumnNr() + ": ";
+    }
+
+    private static String firstLine(String s) {
+        int i = s == null ? -1 : s.indexOf('\n');
+        return i < 0 ? String.valueOf(s) : s.substring(0, i);
+    }
+
+    /** This config with {@code over}'s keys replacing ours. */
+    public Config overlay(Config over) {
+        Map<String, Value> m = new LinkedHashMap<>(values);
+        m.putAll(over.values);
+        return new Config(m);
+    }
+
+    /** A copy with one key set (command-line options). */
+    public Config with(String key, Object value, String origin) {
+        ConfigSchema.Kind kind = ConfigSchema.kindOf(key);
+        if (kind == null) {
+            throw new IllegalArgumentException("unknown config key " + key);
+        }
+        Map<String, Value> m = new LinkedHashMap<>(values);
+        m.put(key, new Value(value, origin));
+        return new Config(m);
+    }
+
+    public boolean has(String key) {
+        return values.containsKey(key) && values.get(key).value() != null;
+    }
+
+    public Object get(String key) {
+        Value v = values.get(key);
+        return v == null ? null : v.value();
+    }
+
+    /** Where a key was set ("file:line"), or null. */
+    public String origin(String key) {
+        Value v = values.get(key);
+        return v == null ? null : v.origin();
+    }
+
+    public String string(String key) {
+        Object o = get(key);
+        return o == null ? null : o.toString();
+    }
+
+    public long integer(String key) {
+        return ((Number) require(key)).longValue();
+    }
+
+    public boolean bool(String key) {
+        Object o = get(key);
+        return o != null && (Boolean) o;
+    }
+
+    /** A duration in nanoseconds. */
+    public long nanos(String key) {
+        return (Long) require(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<String> list(String key) {
+        Object o = get(key);
+        return o == null ? List.of() : (List<String>) o;
+    }
+
+    /** All keys below a prefix ("outputs.webhook.headers."), with the prefix removed. */
+    public Map<String, String> section(String prefix) {
+        Map<String, String> m = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(prefix) && v.value() != null) {
+                m.put(k.substring(prefix.length()), v.value().toString());
+            }
+        });
+        return m;
+    }
+
+    /** Rule parameters (the "params:" section) by dotted name without the "params." prefix. */
+    public Map<String, Value> params() {
+        Map<String, Value> m = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(ConfigSchema.PARAMS)) {
+                m.put(k.substring(ConfigSchema.PARAMS.length()), v);
+            }
+        });
+        return m;
+    }
+
+    private Object require(String key) {
+        Object o = get(key);
+        if (o == null) {
+            throw new ConfigException("config key '" + key + "' has no value");
+        }
+        return o;
+    }
+}

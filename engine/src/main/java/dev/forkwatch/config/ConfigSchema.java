@@ -1,0 +1,177 @@
+package dev.forkwatch.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Every config key forkwatch knows, with its type. Keys not listed here are errors, except below the open
+ * prefixes: "params." (rule parameters, any plain value or list) and "outputs.webhook.headers." (strings).
+ * docs/configuration.md documents each key; keep the two in step.
+ */
+public final class ConfigSchema {
+    public static final String PARAMS = "params.";
+    private static final String HEADERS = "outputs.webhook.headers.";
+
+    /** The type of a key, and how its text is converted. */
+    public enum Kind {
+        SECTION, STRING, INT, BOOL, DURATION, STRING_LIST, PARAM,
+        OUTPUT_FORMAT, PROBE_MODE;
+
+        String describe() {
+            return switch (this) {
+                case SECTION -> "a mapping";
+                case STRING -> "a string";
+                case INT -> "a whole number";
+                case BOOL -> "true or false";
+                case DURATION -> "a duration like 5s or 100ms";
+                case STRING_LIST -> "a list of strings";
+                case PARAM -> "a plain value or a list";
+                case OUTPUT_FORMAT -> "text or json";
+                case PROBE_MODE -> "auto, tracepoint or kprobe";
+            };
+        }
+
+        Object convert(Object raw) {
+            if (raw == null) {
+                return null;
+            }
+            if (raw instanceof List<?> l) {
+                if (this == STRING_LIST || this == PARAM) {
+                    return List.copyOf(l);
+                }
+                throw new IllegalArgumentException("expected " + describe() + ", got a list");
+            }
+            String s = raw.toString();
+            return switch (this) {
+                case STRING, PARAM -> s;
+                case STRING_LIST -> List.of(s);
+                case INT -> {
+                    try {
+                        yield Long.parseLong(s.trim());
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("expected a whole number, got '" + s + "'");
+                    }
+                }
+                case BOOL -> switch (s.trim().toLowerCase(Locale.ROOT)) {
+                    case "true" -> Boolean.TRUE;
+                    case "false" -> Boolean.FALSE;
+                    default -> throw new IllegalArgumentException("expected true or false, got '" + s + "'");
+                };
+                case DURATION -> Durations.parseNanos(s);
+                case OUTPUT_FORMAT -> oneOf(s, Set.of("text", "json"));
+                case PROBE_MODE -> oneOf(s, Set.of("auto", "tracepoint", "kprobe"));
+                case SECTION -> throw new IllegalArgumentException("expected a mapping");
+            };
+        }
+
+        private String oneOf(String s, Set<String> allowed) {
+            String v = s.trim().toLowerCase(Locale.ROOT);
+            if (!allowed.contains(v)) {
+                throw new IllegalArgumentException("expected " + describe() + ", got '" + s + "'");
+            }
+            return v;
+        }
+    }
+
+    private static final Map<String, Kind> KEYS = new LinkedHashMap<>();
+
+    static {
+        section("rules");
+        KEYS.put("rules.paths", Kind.STRING_LIST);
+        section("output");
+        KEYS.put("output.format", Kind.OUTPUT_FORMAT);
+        section("engine");
+        KEYS.put("engine.reorder_allowance", Kind.DURATION);
+        KEYS.put("engine.hostname", Kind.STRING);
+        section("params");
+        section("live");
+        KEYS.put("live.probe", Kind.PROBE_MODE);
+        KEYS.put("live.ring_size_bytes", Kind.INT);
+        KEYS.put("live.drain_interval", Kind.DURATION);
+        KEYS.put("live.counter_poll", Kind.DURATION);
+        KEYS.put("live.bpf_object", Kind.STRING);
+        section("outputs");
+        section("outputs.webhook");
+        KEYS.put("outputs.webhook.url", Kind.STRING);
+        section("outputs.webhook.headers");
+        KEYS.put("outputs.webhook.timeout", Kind.DURATION);
+        KEYS.put("outputs.webhook.secret_env", Kind.STRING);
+        section("outputs.webhook.tls");
+        KEYS.put("outputs.webhook.tls.ca_file", Kind.STRING);
+        KEYS.put("outputs.webhook.tls.client_cert", Kind.STRING);
+        KEYS.put("outputs.webhook.tls.client_key", Kind.STRING);
+        KEYS.put("outputs.webhook.tls.insecure", Kind.BOOL);
+        section("outputs.webhook.retry");
+        KEYS.put("outputs.webhook.retry.initial_backoff", Kind.DURATION);
+        KEYS.put("outputs.webhook.retry.max_backoff", Kind.DURATION);
+        KEYS.put("outputs.webhook.retry.max_age", Kind.DURATION);
+        KEYS.put("outputs.webhook.spool_dir", Kind.STRING);
+        KEYS.put("outputs.webhook.spool_max_bytes", Kind.INT);
+        KEYS.put("outputs.webhook.drain_timeout", Kind.DURATION);
+    }
+
+    private static void section(String key) {
+        KEYS.put(key, Kind.SECTION);
+    }
+
+    private ConfigSchema() {
+    }
+
+    /** The kind of a key, or null if it is not known. */
+    public static Kind kindOf(String key) {
+        Kind k = KEYS.get(key);
+        if (k != null) {
+            return k;
+        }
+        if (key.startsWith(PARAMS)) {
+            return Kind.PARAM;
+        }
+        if (key.startsWith(HEADERS)) {
+            return Kind.STRING;
+        }
+        return null;
+    }
+
+    /** True where a mapping may appear: known sections, and nested parameter groups ("params.vfork"). */
+    static boolean isSectionOrOpen(String key) {
+        return KEYS.get(key) == Kind.SECTION || key.startsWith(PARAMS);
+    }
+
+    /** " (did you mean 'x'?)" for a near miss, or "". */
+    static String hint(String key) {
+        List<String> close = new ArrayList<>();
+        for (String k : KEYS.keySet()) {
+            if (distance(k, key) <= 2) {
+                close.add(k);
+            }
+        }
+        return close.isEmpty() ? "" : " (did you mean '" + close.get(0) + "'?)";
+    }
+
+    public static Set<String> keys() {
+        return KEYS.keySet();
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

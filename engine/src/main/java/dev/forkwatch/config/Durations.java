@@ -1,0 +1,39 @@
+package dev.forkwatch.config;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses the duration syntax used in config and on the command line: 5s, 100ms, 2m, 1h, 250us, 10ns. */
+public final class Durations {
+    private static final Pattern P = Pattern.compile("(\\d+)(ns|us|ms|s|m|h)");
+
+    private Durations() {
+    }
+
+    /** Nanoseconds; throws IllegalArgumentException with a message naming the expected form. */
+    public static long parseNanos(String text) {
+        Matcher m = P.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("expected a duration like 5s, 100ms, 2m or 1h, got '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        long unit = switch (m.group(2)) {
+            case "ns" -> 1L;
+            case "us" -> 1_000L;
+            case "ms" -> 1_000_000L;
+            case "s" -> 1_000_000_000L;
+            case "m" -> 60_000_000_000L;
+            default -> 3_600_000_000_000L;
+        };
+        return Math.multiplyExact(n, unit);
+    }
+
+    public static java.time.Duration parse(String text) {
+        return java.time.Duration.ofNanos(parseNanos(text));
+    }
+
+    /** A duration as Drools temporal operators accept it (milliseconds). */
+    public static String drools(long nanos) {
+        return (nanos / 1_000_000L) + "ms";
+    }
+}
