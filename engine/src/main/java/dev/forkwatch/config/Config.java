@@ -90,7 +90,7 @@ public final class Config {
             JsonToken v = p.nextToken();
             ConfigSchema.Kind kind = ConfigSchema.kindOf(key);
             if (v == JsonToken.START_OBJECT) {
-                if (kind != null && kind != ConfigSchema.Kind.SECTION) {
+                if (kind != null && kind != ConfigSchema.Kind.SECTION && kind != ConfigSchema.Kind.PARAM) {
                     throw new ConfigException(where(name, keyLoc) + key + ": expected " + kind.describe() + ", got a mapping");
                 }
                 if (kind == null && !ConfigSchema.isSectionOrOpen(key)) {

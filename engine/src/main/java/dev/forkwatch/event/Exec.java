@@ -1,5 +1,7 @@
 package dev.forkwatch.event;
 
+import org.kie.api.definition.type.Role;
+import org.kie.api.definition.type.Timestamp;
 import java.util.Objects;
 
 /**
@@ -10,6 +12,9 @@ import java.util.Objects;
  * @param comm     the new command name
  * @param filename the path that was executed
  */
+// An event fact for Drools Fusion, stamped with its own time (ms), not the insertion time.
+@Role(Role.Type.EVENT)
+@Timestamp("tsMillis")
 public record Exec(long ts, int pid, String comm, String filename) implements Event {
     public static final String TYPE = "exec";
 

@@ -1,5 +1,7 @@
 package dev.forkwatch.event;
 
+import org.kie.api.definition.type.Role;
+import org.kie.api.definition.type.Timestamp;
 import java.util.Objects;
 
 /**
@@ -12,6 +14,9 @@ import java.util.Objects;
  * @param comm the parent's command name
  * @param via  the syscall: "vfork", "clone" or "clone3"
  */
+// An event fact for Drools Fusion, stamped with its own time (ms), not the insertion time.
+@Role(Role.Type.EVENT)
+@Timestamp("tsMillis")
 public record Vfork(long ts, int pid, int ppid, int uid, String comm, String via) implements Event {
     public static final String TYPE = "vfork";
 

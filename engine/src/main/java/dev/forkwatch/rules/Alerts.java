@@ -1,0 +1,116 @@
+package dev.forkwatch.rules;
+
+import dev.forkwatch.alert.Alert;
+import dev.forkwatch.alert.Hostname;
+import dev.forkwatch.alert.Priority;
+import dev.forkwatch.event.Vfork;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.kie.api.runtime.rule.RuleContext;
+
+/**
+ * The alert API for rule consequences, available in every rule file as the global {@code alerts}.
+ * Priority, tags and description come from the rule's metadata ({@code @priority}, {@code @tags},
+ * {@code @description}); the alert time is the event time at which the rule fired. In messages,
+ * {@code %name} is replaced by the output field of that name (Falco style), e.g. {@code %proc.pid}.
+ * Extra fields are given as key/value pairs: {@code "vfork.count", $n}.
+ */
+public final class Alerts {
+    private static final Pattern FIELD = Pattern.compile("%([a-z_]+(?:\\.[a-z_]+)+)");
+
+    private final Consumer<Alert> out;
+    private final LongSupplier nowNs;
+    private final String hostname;
+    private long raised;
+
+    public Alerts(Consumer<Alert> out, LongSupplier nowNs) {
+        this(out, nowNs, Hostname.local());
+    }
+
+    public Alerts(Consumer<Alert> out, LongSupplier nowNs, String hostname) {
+        this.out = out;
+        this.nowNs = nowNs;
+        this.hostname = hostname;
+    }
+
+    /** An alert about the vfork child {@code v}: proc.pid is the child, proc.ppid its parent. */
+    public void child(RuleContext drools, Vfork v, String message, Object... keyValues) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("proc.pid", v.pid());
+        f.put("proc.ppid", v.ppid());
+        f.put("proc.name", v.comm()); // a vfork child keeps its parent's comm until it execs
+        f.put("proc.pname", v.comm());
+        f.put("user.uid", v.uid());
+        f.put("vfork.via", v.via());
+        long elapsed = nowNs.getAsLong() - v.ts();
+        f.put("vfork.elapsed_ns", elapsed);
+        f.put("vfork.elapsed", formatNanos(elapsed));
+        emit(drools, message, f, keyValues);
+    }
+
+    /** An alert about the parent of vfork child {@code v}: proc.pid is the parent. */
+    public void parent(RuleContext drools, Vfork v, String message, Object... keyValues) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("proc.pid", v.ppid());
+        f.put("proc.name", v.comm());
+        f.put("user.uid", v.uid());
+        f.put("vfork.via", v.via());
+        emit(drools, message, f, keyValues);
+    }
+
+    /** An alert with only the fields given. */
+    public void raise(RuleContext drools, String message, Object... keyValues) {
+        emit(drools, message, new LinkedHashMap<>(), keyValues);
+    }
+
+    /** How many alerts were raised. */
+    public long count() {
+        return raised;
+    }
+
+    private void emit(RuleContext drools, String message, Map<String, Object> fields, Object... keyValues) {
+        if (keyValues.length % 2 != 0) {
+            throw new IllegalArgumentException("alert fields must be key/value pairs, got " + keyValues.length + " values");
+        }
+        for (int i = 0; i < keyValues.length; i += 2) {
+            fields.put(String.valueOf(keyValues[i]), keyValues[i + 1]);
+        }
+        fields.values().removeIf(java.util.Objects::isNull);
+        RuleMeta meta = RuleMeta.of(drools.getRule());
+        raised++;
+        out.accept(new Alert(UUID.randomUUID().toString(), nowNs.getAsLong(), drools.getRule().getName(),
+                meta.priority(), expand(message, fields), fields, meta.tags(), hostname));
+    }
+
+    static String expand(String message, Map<String, Object> fields) {
+        Matcher m = FIELD.matcher(message);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            Object v = fields.get(m.group(1));
+            m.appendReplacement(sb, Matcher.quoteReplacement(v == null ? m.group() : String.valueOf(v)));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    /** 5.000s, 120ms, 3.2us: short and exact enough for a message. */
+    public static String formatNanos(long ns) {
+        if (ns >= 1_000_000_000L) {
+            return String.format(java.util.Locale.ROOT, "%.3fs", ns / 1e9);
+        }
+        if (ns >= 1_000_000L) {
+            return String.format(java.util.Locale.ROOT, "%.3fms", ns / 1e6);
+        }
+        return String.format(java.util.Locale.ROOT, "%.1fus", ns / 1e3);
+    }
+
+    /** Checks that a priority name is valid; used at rule load so a typo fails before any event. */
+    static Priority priority(String s) {
+        return Priority.parse(s);
+    }
+}

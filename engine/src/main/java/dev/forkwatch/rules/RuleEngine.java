@@ -1,0 +1,198 @@
+package dev.forkwatch.rules;
+
+import dev.forkwatch.alert.Alert;
+import dev.forkwatch.event.Event;
+import dev.forkwatch.event.EventReceiver;
+import java.util.ArrayDeque;
+import java.util.PriorityQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.drools.core.time.TimerService;
+import org.kie.api.KieServices;
+import org.kie.api.runtime.KieSession;
+import org.kie.api.runtime.KieSessionConfiguration;
+import org.kie.api.runtime.conf.ClockTypeOption;
+import org.kie.api.runtime.rule.FactHandle;
+import org.kie.api.time.SessionPseudoClock;
+
+/**
+ * Runs a {@link RulePack} over a stream of events in <em>event time</em>, the one code path for replay and live
+ * use. The session clock is a pseudo clock moved by a watermark: the newest event time seen (or the source's
+ * {@link #clock} time) minus the reorder allowance. Events wait in a small buffer until the watermark passes
+ * them, and are inserted in timestamp order; timers (e.g. "no exec within 5 s") fire at their own time, in
+ * order with the events, so the results depend only on the input, never on how fast the engine runs.
+ * Events are deleted from the session after the retention period, so memory is bounded by the longest rule
+ * window, not by the length of the trace.
+ */
+public final class RuleEngine implements EventReceiver, AutoCloseable {
+    private static final long NS_PER_MS = 1_000_000L;
+
+    /** Counters for the summary line and the benchmarks. */
+    public record Stats(long events, long alerts, long late, long inSession, long buffered) {
+    }
+
+    private record Pending(Event event, long seq) {
+    }
+
+    private record Held(FactHandle handle, long tsMs) {
+    }
+
+    private final KieSession session;
+    private final SessionPseudoClock clock;
+    private final TimerService timers;
+    private final Alerts alerts;
+    private final long allowanceNs;
+    private final long retentionMs;
+    private final PriorityQueue<Pending> buffer = new PriorityQueue<>((a, b) -> {
+        int c = Long.compare(a.event().ts(), b.event().ts());
+        return c != 0 ? c : Long.compare(a.seq(), b.seq());
+    });
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    private long seq;
+    private long events;
+    private long late;
+    /** Event time of the last watermark released (ns); -infinity before the first event. */
+    private long watermarkNs = Long.MIN_VALUE;
+    /** The newest source time seen: max of event times and clock() calls. */
+    private long newestNs = Long.MIN_VALUE;
+    /** The event time at which rules are currently firing; what alerts are stamped with. */
+    private long nowNs = Long.MIN_VALUE;
+    private boolean started;
+
+    /**
+     * @param pack        the compiled rules
+     * @param allowanceNs how late an event may arrive, relative to the newest, and still be ordered
+     * @param retentionNs how long events stay in the session; longer than any rule window
+     * @param out         receives each alert, on the calling thread
+     */
+    public RuleEngine(RulePack pack, long allowanceNs, long retentionNs, Consumer<Alert> out) {
+        KieSessionConfiguration conf = KieServices.Factory.get().newKieSessionConfiguration();
+        conf.setOption(ClockTypeOption.PSEUDO);
+        this.session = pack.kieBase().newKieSession(conf, null);
+        this.clock = session.getSessionClock();
+        this.timers = (TimerService) clock; // the pseudo clock is the session's timer service
+        this.alerts = new Alerts(out, () -> nowNs);
+        this.allowanceNs = allowanceNs;
+        this.retentionMs = Math.max(1, retentionNs / NS_PER_MS);
+        if (session.getKieBase().getKiePackages().stream().anyMatch(p -> p.getGlobalVariables().stream()
+                .anyMatch(g -> g.getName().equals("alerts")))) {
+            session.setGlobal("alerts", alerts);
+        }
+    }
+
+    @Override
+    public void event(Event e) {
+        events++;
+        if (started && e.ts() < watermarkNs) {
+            // Later than the allowance: insert now, with its own timestamp, and count it.
+            late++;
+            insert(e);
+            expire();
+            return;
+        }
+        buffer.add(new Pending(e, seq++));
+        if (e.ts() > newestNs) {
+            newestNs = e.ts();
+            release(newestNs - allowanceNs);
+        }
+    }
+
+    @Override
+    public void clock(long nowNs) {
+        if (nowNs > newestNs) {
+            newestNs = nowNs;
+        }
+        release(newestNs - allowanceNs);
+    }
+
+    /** End of input: every buffered event is released and time advances to the newest time seen. */
+    public void finish() {
+        if (newestNs != Long.MIN_VALUE) {
+            release(newestNs);
+        }
+    }
+
+    public Stats stats() {
+        return new Stats(events, alerts.count(), late, session.getFactCount(), buffer.size());
+    }
+
+    @Override
+    public void close() {
+        session.dispose();
+    }
+
+    private void release(long wmNs) {
+        if (wmNs <= watermarkNs) {
+            return;
+        }
+        while (!buffer.isEmpty() && buffer.peek().event().ts() <= wmNs) {
+            Event e = buffer.poll().event();
+            advanceTo(e.ts(), false);
+            insert(e);
+        }
+        advanceTo(wmNs, true);
+        watermarkNs = wmNs;
+        expire();
+    }
+
+    private void insert(Event e) {
+        if (e.ts() > nowNs) {
+            nowNs = e.ts();
+        }
+        held.addLast(new Held(session.insert(e), e.tsMillis()));
+        session.fireAllRules();
+    }
+
+    /**
+     * Moves the pseudo clock to {@code targetNs}, firing due timers one by one at their own time. For an event
+     * at {@code targetNs} ({@code inclusive} false) timers due in the same millisecond wait until after it is
+     * inserted: "within 5 s" windows are closed intervals.
+     */
+    private void advanceTo(long targetNs, boolean inclusive) {
+        long targetMs = Math.floorDiv(targetNs, NS_PER_MS);
+        if (!started) {
+            // The first event sets the clock: a pseudo clock starts at 0, far from epoch times.
+            clock.advanceTime(targetMs - clock.getCurrentTime(), TimeUnit.MILLISECONDS);
+            started = true;
+            return;
+        }
+        long limit = inclusive ? targetMs : targetMs - 1;
+        while (true) {
+            long dt = timers.getTimeToNextJob();
+            long now = clock.getCurrentTime();
+            if (dt < 0 || now + dt > limit) {
+                break;
+            }
+            long at = now + dt;
+            clock.advanceTime(dt, TimeUnit.MILLISECONDS);
+            if (at * NS_PER_MS > nowNs) {
+                nowNs = at * NS_PER_MS;
+            }
+            session.fireAllRules();
+            if (dt == 0 && timers.getTimeToNextJob() == 0) {
+                break; // a job due now that did not run: never spin
+            }
+        }
+        long now = clock.getCurrentTime();
+        if (targetMs > now) {
+            clock.advanceTime(targetMs - now, TimeUnit.MILLISECONDS);
+            if (inclusive) {
+                if (targetNs > nowNs) {
+                    nowNs = targetNs;
+                }
+                session.fireAllRules(); // for an event, insert() fires after the event is in
+            }
+        }
+    }
+
+    /** Deletes events older than the retention period (the engine's own expiry may already have done so). */
+    private void expire() {
+        long cutoff = clock.getCurrentTime() - retentionMs;
+        while (!held.isEmpty() && held.peekFirst().tsMs() < cutoff) {
+            FactHandle h = held.pollFirst().handle();
+            if (session.getObject(h) != null) {
+                session.delete(h);
+            }
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package dev.forkwatch.rules;
+
+import dev.forkwatch.config.Config;
+import dev.forkwatch.config.ConfigSchema;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.kie.api.KieBase;
+import org.kie.api.KieBaseConfiguration;
+import org.kie.api.KieServices;
+import org.kie.api.builder.KieBuilder;
+import org.kie.api.builder.KieFileSystem;
+import org.kie.api.builder.Message;
+import org.kie.api.builder.ReleaseId;
+import org.kie.api.conf.EventProcessingOption;
+import org.kie.api.definition.rule.Rule;
+import org.kie.api.runtime.KieContainer;
+
+/**
+ * A compiled set of rules: the DRL files, preprocessed ({@link Preprocessor}), compiled by Drools into a
+ * STREAM-mode KieBase. Every problem is reported as {@code file:line:column: message} in one
+ * {@link RuleCompileException}; nothing runs when the rules do not compile.
+ */
+public final class RulePack {
+    public static final String EMBEDDED_DIR = "/forkwatch/rules";
+    private static final Pattern RULE_DECL = Pattern.compile("^\\s*rule\\s+(\"([^\"]+)\"|'([^']+)'|(\\S+))", Pattern.MULTILINE);
+
+    private final KieBase base;
+    private final List<String> ruleNames;
+
+    private RulePack(KieBase base, List<String> ruleNames) {
+        this.base = base;
+        this.ruleNames = ruleNames;
+    }
+
+    public KieBase kieBase() {
+        return base;
+    }
+
+    /** Rule names, in file order. */
+    public List<String> ruleNames() {
+        return ruleNames;
+    }
+
+    /** Loads the rules named by the config ({@code rules.paths}), or the embedded default pack when none. */
+    public static RulePack load(Config config) {
+        List<String> paths = config.list("rules.paths");
+        List<RuleSource> sources = paths.isEmpty() ? embedded() : read(paths.stream().map(Path::of).toList());
+        return compile(sources, config);
+    }
+
+    /** Compiles DRL sources with the config's rule parameters. */
+    public static RulePack compile(List<RuleSource> sources, Config config) {
+        if (sources.isEmpty()) {
+            throw new RuleCompileException(List.of(new RuleError("<rules>", 1, 1, "no rule files (*.drl) found")));
+        }
+        Map<String, Config.Value> params = config.params();
+        List<RuleError> errors = new ArrayList<>();
+        Map<String, Preprocessor> byPath = new LinkedHashMap<>();
+        Map<String, RuleSource> srcByPath = new LinkedHashMap<>();
+        Set<String> used = new TreeSet<>();
+        KieServices ks = KieServices.Factory.get();
+        KieFileSystem kfs = ks.newKieFileSystem();
+        ReleaseId rid = ks.newReleaseId("dev.forkwatch", "rules-" + System.identityHashCode(sources) + "-" + System.nanoTime(), "1.0");
+        kfs.generateAndWritePomXML(rid);
+        int n = 0;
+        for (RuleSource s : sources) {
+            Preprocessor p = Preprocessor.run(s, params);
+            errors.addAll(p.errors());
+            used.addAll(p.used());
+            String path = "src/main/resources/forkwatch/r" + (n++) + ".drl";
+            byPath.put(path, p);
+            srcByPath.put(path, s);
+            kfs.write(path, p.text());
+        }
+        if (errors.isEmpty()) {
+            KieBuilder kb = ks.newKieBuilder(kfs).buildAll();
+            for (Message m : kb.getResults().getMessages(Message.Level.ERROR)) {
+                String path = m.getPath();
+                RuleSource s = srcByPath.get(path);
+                Preprocessor p = byPath.get(path);
+                String file = s == null ? (path == null ? "<rules>" : path) : s.name();
+                int col = p == null ? m.getColumn() : p.originalColumn(m.getLine(), m.getColumn());
+                errors.add(new RuleError(file, m.getLine(), col, clean(m.getText())));
+            }
+        }
+        unusedParams(config, used, errors);
+        if (!errors.isEmpty()) {
+            throw new RuleCompileException(errors);
+        }
+        KieContainer kc = ks.newKieContainer(rid);
+        KieBaseConfiguration conf = ks.newKieBaseConfiguration();
+        conf.setOption(EventProcessingOption.STREAM);
+        KieBase base = kc.newKieBase(conf);
+        List<String> names = new ArrayList<>();
+        for (var pkg : base.getKiePackages()) {
+            for (Rule r : pkg.getRules()) {
+                names.add(r.getName());
+                try {
+                    RuleMeta.parse(r.getMetaData());
+                } catch (IllegalArgumentException e) {
+                    int[] where = declaration(sources, r.getName());
+                    String file = where[0] >= 0 ? sources.get(where[0]).name() : "<rules>";
+                    errors.add(new RuleError(file, where[1], 1, "rule \"" + r.getName() + "\": " + e.getMessage()));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new RuleCompileException(errors);
+        }
+        return new RulePack(base, List.copyOf(names));
+    }
+
+    /** A parameter set in the user's config file that no rule uses is almost always a typo. */
+    private static void unusedParams(Config config, Set<String> used, List<RuleError> errors) {
+        Config defaults = Config.defaults();
+        for (var e : config.params().entrySet()) {
+            String origin = e.getValue().origin();
+            boolean fromUser = origin != null && !origin.startsWith("<embedded>");
+            if (fromUser && !used.contains(e.getKey()) && !defaults.has(ConfigSchema.PARAMS + e.getKey())) {
+                String[] fileLine = origin.split(":(?=\\d+$)");
+                errors.add(new RuleError(fileLine[0], fileLine.length > 1 ? Integer.parseInt(fileLine[1]) : 1, 1,
+                        "parameter 'params." + e.getKey() + "' is not used by any rule (a typo?)"));
+            }
+        }
+    }
+
+    /** [source index, line] of {@code rule "name"}, or [-1, 1]. */
+    private static int[] declaration(List<RuleSource> sources, String name) {
+        for (int i = 0; i < sources.size(); i++) {
+            Matcher m = RULE_DECL.matcher(sources.get(i).text());
+            while (m.find()) {
+                String n = m.group(2) != null ? m.group(2) : m.group(3) != null ? m.group(3) : m.group(4);
+                if (name.equals(n)) {
+                    String before = sources.get(i).text().substring(0, m.start(1));
+                    return new int[] {i, (int) before.chars().filter(c -> c == '\n').count() + 1};
+                }
+            }
+        }
+        return new int[] {-1, 1};
+    }
+
+    private static String clean(String text) {
+        // Drools prefixes messages with "Rule Compilation error" and the generated class name; keep what helps.
+        String t = text.replaceAll("\\s+", " ").trim();
+        return t.replaceAll("Rule Compilation error\\s*", "").replaceAll("\\[ERR \\d+\\] ", "");
+    }
+
+    /** Reads DRL files and directories (every *.drl below a directory, sorted by path). */
+    public static List<RuleSource> read(Collection<Path> paths) {
+        List<RuleSource> out = new ArrayList<>();
+        List<RuleError> errors = new ArrayList<>();
+        for (Path p : paths) {
+            try {
+                if (Files.isDirectory(p)) {
+                    try (Stream<Path> s = Files.walk(p)) {
+                        List<Path> files = s.filter(f -> f.toString().endsWith(".drl") && Files.isRegularFile(f)).sorted().toList();
+                        if (files.isEmpty()) {
+                            errors.add(new RuleError(p.toString(), 1, 1, "no rule files (*.drl) in this directory"));
+                        }
+                        for (Path f : files) {
+                            out.add(new RuleSource(f.toString(), Files.readString(f, StandardCharsets.UTF_8)));
+                        }
+                    }
+                } else {
+                    out.add(new RuleSource(p.toString(), Files.readString(p, StandardCharsets.UTF_8)));
+                }
+            } catch (NoSuchFileException e) {
+                errors.add(new RuleError(p.toString(), 1, 1, "no such file or directory"));
+            } catch (IOException e) {
+                errors.add(new RuleError(p.toString(), 1, 1, "cannot read: " + e.getMessage()));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new RuleCompileException(errors);
+        }
+        return out;
+    }
+
+    /** The default rule pack embedded in the jar (rules/*.drl at build time). */
+    public static List<RuleSource> embedded() {
+        URL url = RulePack.class.getResource(EMBEDDED_DIR);
+        if (url == null) {
+            throw new IllegalStateException("embedded rule pack " + EMBEDDED_DIR + " is missing from the jar");
+        }
+        try {
+            URI uri = url.toURI();
+            if (uri.getScheme().equals("jar")) {
+                FileSystem fs;
+                try {
+                    fs = FileSystems.getFileSystem(uri);
+                } catch (FileSystemNotFoundException e) {
+                    fs = FileSystems.newFileSystem(uri, Map.of());
+                }
+                return embeddedFrom(fs.getPath(EMBEDDED_DIR));
+            }
+            return embeddedFrom(Path.of(uri));
+        } catch (URISyntaxException | IOException e) {
+            throw new IllegalStateException("cannot list embedded rules", e);
+        }
+    }
+
+    private static List<RuleSource> embeddedFrom(Path dir) throws IOException {
+        List<RuleSource> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path f : s.filter(x -> x.toString().endsWith(".drl")).sorted().toList()) {
+                try (InputStream in = Files.newInputStream(f)) {
+                    out.add(new RuleSource("<embedded>/" + f.getFileName(), new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        return out;
+    }
+}
