@@ -1,0 +1,255 @@
+package dev.forkwatch.live;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import dev.forkwatch.config.Config;
+import dev.forkwatch.event.Event;
+import dev.forkwatch.event.EventReceiver;
+import dev.forkwatch.source.EventSource;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The live event source: the BPF probes ({@link LiveProbes}) and a drain loop. The kernel submits records
+ * without wake-ups; every {@code live.drain_interval} the loop consumes the ring buffer, hands each decoded
+ * record to the receiver, then calls {@code clock(now)} so time-based rules fire on a quiet host. Every
+ * {@code live.counter_poll} it reads the kernel counters and reports increases of lost/overflow to the
+ * {@link DropListener}. Everything runs on the thread that calls {@link #run}; {@link #stop} may be called from
+ * any thread (signal handler, shutdown hook). The probes are torn down when run returns, on {@link #close},
+ * and by a shutdown hook if the JVM exits while they are attached.
+ */
+public final class LiveSource implements EventSource {
+    /** Told about records the kernel could not deliver: {@code total} since start, {@code delta} since last call. */
+    public interface DropListener {
+        void dropped(KernelCounters total, KernelCounters delta);
+    }
+
+    /** Settings from the config's live: section. */
+    public record Settings(ProbeMode probe, long ringSizeBytes, long drainIntervalNs, long counterPollNs,
+                           String bpfObject) {
+        public static Settings from(Config c) {
+            return new Settings(ProbeMode.parse(c.string("live.probe")), c.integer("live.ring_size_bytes"),
+                    c.nanos("live.drain_interval"), c.nanos("live.counter_poll"), c.string("live.bpf_object"));
+        }
+
+        public Settings withProbe(ProbeMode p) {
+            return new Settings(p, ringSizeBytes, drainIntervalNs, counterPollNs, bpfObject);
+        }
+    }
+
+    private final Settings settings;
+    private final LiveProbes probes;
+    private final BootClock clock = new BootClock();
+    private final int countersFd;
+    private final int cpus;
+    private final Memory counterKey = new Memory(4);
+    private final Memory counterValues;
+    private final Pointer ring;
+    private final LibBpf.SampleFn sampleFn; // a field: JNA callbacks must stay strongly reachable
+    private final Thread shutdownHook;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile boolean stopped;
+    private volatile boolean running;
+    private volatile DropListener dropListener = (t, d) -> { };
+    private volatile KernelCounters counters = KernelCounters.ZERO;
+    private long decoded;
+    private long undecodable;
+    private EventReceiver receiver;
+    private RuntimeException callbackError;
+
+    private LiveSource(Settings settings, LiveProbes probes) {
+        this.settings = settings;
+        this.probes = probes;
+        LibBpf bpf = probes.bpf;
+        this.countersFd = probes.mapFd("counters");
+        this.cpus = bpf.libbpf_num_possible_cpus();
+        if (cpus <= 0) {
+            throw new IllegalStateException("libbpf_num_possible_cpus failed: " + cpus);
+        }
+        this.counterValues = new Memory(8L * cpus);
+        this.sampleFn = (ctx, data, size) -> onRecord(data, size);
+        this.ring = bpf.ring_buffer__new(probes.mapFd("events"), sampleFn, null, null);
+        if (ring == null) {
+            throw LiveProbes.env("cannot set up the ring buffer reader: " + probes.strerror(Native.getLastError()));
+        }
+        this.shutdownHook = new Thread(this::onJvmExit, "forkwatch-live-teardown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /**
+     * Checks the host, loads and attaches the probes. When this returns the probes are live: records are
+     * collected from now on and delivered by {@link #run}.
+     *
+     * @param log one-line notices (probe mode fallback)
+     * @throws dev.forkwatch.cli.ExitException ENVIRONMENT when the host cannot run them
+     */
+    public static LiveSource open(Settings s, Consumer<String> log) {
+        LiveProbes p = LiveProbes.open(s.probe(), s.ringSizeBytes(), s.bpfObject(), log);
+        try {
+            return new LiveSource(s, p);
+        } catch (RuntimeException e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    public void onDrop(DropListener l) {
+        this.dropListener = l;
+    }
+
+    /** The mode actually attached (AUTO resolved). */
+    public ProbeMode mode() {
+        return probes.mode();
+    }
+
+    /** The last counters read (every counter_poll, and at the end of run). */
+    public KernelCounters counters() {
+        return counters;
+    }
+
+    /** Records decoded into events so far. */
+    public long decoded() {
+        return decoded;
+    }
+
+    @Override
+    public void run(EventReceiver r) {
+        if (probes.mode() == null) {
+            throw new IllegalStateException("the live source is closed");
+        }
+        this.receiver = r;
+        running = true;
+        try {
+            long nextPoll = System.nanoTime() + settings.counterPollNs();
+            long nextDrain = System.nanoTime() + settings.drainIntervalNs();
+            while (!stopped) {
+                long wait = nextDrain - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                    continue; // re-check stopped and spurious wake-ups
+                }
+                nextDrain += settings.drainIntervalNs();
+                drain();
+                if (System.nanoTime() - nextPoll >= 0) {
+                    nextPoll += settings.counterPollNs();
+                    pollCounters();
+                    clock.calibrate();
+                }
+            }
+            // Records submitted before stop() are still in the ring: deliver them.
+            drain();
+            pollCounters();
+        } finally {
+            running = false;
+            close();
+            finished.countDown();
+        }
+    }
+
+    /** Consumes what is in the ring now, then tells the receiver the time. */
+    void drain() {
+        int n = probes.bpf.ring_buffer__consume(ring);
+        if (callbackError != null) {
+            RuntimeException e = callbackError;
+            callbackError = null;
+            throw e;
+        }
+        if (n < 0 && n != -4 /* EINTR */) {
+            throw new IllegalStateException("ring_buffer__consume failed: " + probes.strerror(-n));
+        }
+        receiver.clock(clock.wallNow());
+    }
+
+    private int onRecord(Pointer data, long size) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(data.getByteArray(0, (int) size));
+            Event e;
+            try {
+                e = RecordLayout.decode(b, clock::toWall);
+            } catch (IllegalArgumentException bad) {
+                undecodable++;
+                return 0;
+            }
+            decoded++;
+            receiver.event(e);
+            return 0;
+        } catch (RuntimeException e) {
+            // Never let an exception unwind through native code: stop this consume and rethrow in drain().
+            callbackError = e;
+            return -1;
+        }
+    }
+
+    /** Reads and sums the per-CPU counters; reports increases of lost or overflow. */
+    KernelCounters pollCounters() {
+        long[] sum = new long[RecordLayout.CNT_MAX];
+        for (int i = 0; i < RecordLayout.CNT_MAX; i++) {
+            counterKey.setInt(0, i);
+            int rc = probes.bpf.bpf_map_lookup_elem(countersFd, counterKey, counterValues);
+            if (rc != 0) {
+                throw new IllegalStateException("reading kernel counters failed: " + probes.strerror(Native.getLastError()));
+            }
+            for (int c = 0; c < cpus; c++) {
+                sum[i] += counterValues.getLong(8L * c);
+            }
+        }
+        KernelCounters now = new KernelCounters(sum[RecordLayout.CNT_SENT], sum[RecordLayout.CNT_LOST],
+                sum[RecordLayout.CNT_OVERFLOW]);
+        KernelCounters before = counters;
+        counters = now;
+        if (now.droppedSince(before)) {
+            dropListener.dropped(now, now.minus(before));
+        }
+        return now;
+    }
+
+    /** Records the decoder rejected (unknown type or short): a build mismatch between C and Java if non-zero. */
+    public long undecodable() {
+        return undecodable;
+    }
+
+    @Override
+    public void stop() {
+        stopped = true;
+    }
+
+    /** Detaches the probes and frees the ring buffer. Idempotent; called by run's end. */
+    @Override
+    public synchronized void close() {
+        if (running) {
+            // The run thread owns the ring; it closes on its way out.
+            stop();
+            return;
+        }
+        if (probes.mode() == null) {
+            return;
+        }
+        probes.bpf.ring_buffer__free(ring);
+        probes.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down: the hook is what called us
+        }
+    }
+
+    private void onJvmExit() {
+        stop();
+        try {
+            if (running) {
+                finished.await(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+    }
+
+    boolean attached() {
+        return probes.mode() != null && probes.linkCount() > 0;
+    }
+}
