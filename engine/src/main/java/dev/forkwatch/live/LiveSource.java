@@ -46,8 +46,6 @@ public final class LiveSource implements EventSource {
     private final BootClock clock = new BootClock();
     private final int countersFd;
     private final int cpus;
-    private final Memory counterKey = new Memory(4);
-    private final Memory counterValues;
     private final Pointer ring;
     private final LibBpf.SampleFn sampleFn; // a field: JNA callbacks must stay strongly reachable
     private final Thread shutdownHook;
@@ -70,7 +68,6 @@ public final class LiveSource implements EventSource {
         if (cpus <= 0) {
             throw new IllegalStateException("libbpf_num_possible_cpus failed: " + cpus);
         }
-        this.counterValues = new Memory(8L * cpus);
         this.sampleFn = (ctx, data, size) -> onRecord(data, size);
         this.ring = bpf.ring_buffer__new(probes.mapFd("events"), sampleFn, null, null);
         if (ring == null) {
@@ -186,25 +183,30 @@ public final class LiveSource implements EventSource {
 
     /** Reads and sums the per-CPU counters; reports increases of lost or overflow. */
     KernelCounters pollCounters() {
-        long[] sum = new long[RecordLayout.CNT_MAX];
-        for (int i = 0; i < RecordLayout.CNT_MAX; i++) {
-            counterKey.setInt(0, i);
-            int rc = probes.bpf.bpf_map_lookup_elem(countersFd, counterKey, counterValues);
-            if (rc != 0) {
-                throw new IllegalStateException("reading kernel counters failed: " + probes.strerror(Native.getLastError()));
-            }
-            for (int c = 0; c < cpus; c++) {
-                sum[i] += counterValues.getLong(8L * c);
-            }
-        }
-        KernelCounters now = new KernelCounters(sum[RecordLayout.CNT_SENT], sum[RecordLayout.CNT_LOST],
-                sum[RecordLayout.CNT_OVERFLOW]);
+        KernelCounters now = readCounters();
         KernelCounters before = counters;
         counters = now;
         if (now.droppedSince(before)) {
             dropListener.dropped(now, now.minus(before));
         }
         return now;
+    }
+
+    /** The kernel counters now, summed over CPUs. Safe from any thread while the source is open. */
+    public KernelCounters readCounters() {
+        Memory key = new Memory(4);
+        Memory values = new Memory(8L * cpus);
+        long[] sum = new long[RecordLayout.CNT_MAX];
+        for (int i = 0; i < RecordLayout.CNT_MAX; i++) {
+            key.setInt(0, i);
+            if (probes.bpf.bpf_map_lookup_elem(countersFd, key, values) != 0) {
+                throw new IllegalStateException("reading kernel counters failed: " + probes.strerror(Native.getLastError()));
+            }
+            for (int c = 0; c < cpus; c++) {
+                sum[i] += values.getLong(8L * c);
+            }
+        }
+        return new KernelCounters(sum[RecordLayout.CNT_SENT], sum[RecordLayout.CNT_LOST], sum[RecordLayout.CNT_OVERFLOW]);
     }
 
     /** Records the decoder rejected (unknown type or short): a build mismatch between C and Java if non-zero. */
