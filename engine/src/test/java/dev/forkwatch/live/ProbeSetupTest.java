@@ -1,0 +1,120 @@
+package dev.forkwatch.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.forkwatch.cli.ExitCode;
+import dev.forkwatch.cli.ExitException;
+import dev.forkwatch.config.Config;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Probe modes, teardown and bad environments, on the real kernel. */
+class ProbeSetupTest {
+    static final long MS = 1_000_000L;
+
+    static LiveSource.Settings settings(ProbeMode mode, String object) {
+        return new LiveSource.Settings(mode, 1L << 20, 20 * MS, 200 * MS, object);
+    }
+
+    static boolean kernelHasKprobes() {
+        return Files.isDirectory(LiveProbes.KPROBE_PMU);
+    }
+
+    /** bpf_link fds this process holds: each attached program is one. */
+    static long bpfLinkFds() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().equals("anon_inode:bpf_link");
+                } catch (IOException e) {
+                    return false; // the fd closed meanwhile
+                }
+            }).count();
+        }
+    }
+
+    @Test
+    void autoUsesWhatTheKernelHasAndSaysSoOnce() throws Exception {
+        List<String> log = new ArrayList<>();
+        long before = bpfLinkFds();
+        LiveSource s = LiveSource.open(settings(ProbeMode.AUTO, null), log::add);
+        try {
+            if (kernelHasKprobes()) {
+                assertThat(s.mode()).isIn(ProbeMode.KPROBE, ProbeMode.TRACEPOINT);
+                assertThat(log).hasSizeLessThanOrEqualTo(1);
+            } else {
+                assertThat(s.mode()).isEqualTo(ProbeMode.TRACEPOINT);
+                assertThat(log).hasSize(1);
+                assertThat(log.get(0)).contains("kprobes not available").contains("using tracepoints");
+            }
+            // fork, exec, exit + two syscall hooks (tracepoint) or six (kprobe)
+            assertThat(bpfLinkFds() - before).isEqualTo(s.mode() == ProbeMode.TRACEPOINT ? 5 : 9);
+        } finally {
+            s.close();
+        }
+        assertThat(bpfLinkFds()).isEqualTo(before);
+    }
+
+    @Test
+    void explicitKprobeOnAKernelWithoutKprobesIsAnEnvironmentError() throws IOException {
+        if (kernelHasKprobes()) {
+            // Then kprobe mode must simply work.
+            LiveSource s = LiveSource.open(settings(ProbeMode.KPROBE, null), m -> { });
+            s.close();
+            return;
+        }
+        long before = bpfLinkFds();
+        assertThatThrownBy(() -> LiveSource.open(settings(ProbeMode.KPROBE, null), m -> { }))
+                .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.ENVIRONMENT))
+                .hasMessageContaining("--probe kprobe").hasMessageContaining("no kprobe support")
+                .hasMessageContaining("--probe tracepoint");
+        assertThat(bpfLinkFds()).isEqualTo(before);
+    }
+
+    @Test
+    void stopDetachesEverything() throws Exception {
+        long before = bpfLinkFds();
+        Collector c = new Collector(LiveSource.open(settings(ProbeMode.TRACEPOINT, null), m -> { }));
+        assertThat(bpfLinkFds()).isEqualTo(before + 5);
+        c.close();
+        assertThat(c.source.attached()).isFalse();
+        assertThat(bpfLinkFds()).isEqualTo(before);
+    }
+
+    @Test
+    void missingBpfObjectIsAnEnvironmentError(@TempDir Path tmp) {
+        String missing = tmp.resolve("nope.bpf.o").toString();
+        assertThatThrownBy(() -> LiveSource.open(settings(ProbeMode.TRACEPOINT, missing), m -> { }))
+                .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.ENVIRONMENT))
+                .hasMessageContaining("live.bpf_object").hasMessageContaining(missing).hasMessageContaining("no such file");
+    }
+
+    @Test
+    void garbageBpfObjectIsAnEnvironmentError(@TempDir Path tmp) throws IOException {
+        Path junk = Files.writeString(tmp.resolve("junk.bpf.o"), "not an ELF file");
+        assertThatThrownBy(() -> LiveSource.open(settings(ProbeMode.TRACEPOINT, junk.toString()), m -> { }))
+                .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.ENVIRONMENT))
+                .hasMessageContaining("cannot open the BPF object");
+    }
+
+    @Test
+    void ringSizeMustBeAPowerOfTwo() {
+        LiveSource.Settings bad = new LiveSource.Settings(ProbeMode.TRACEPOINT, 3_000_000, 20 * MS, 200 * MS, null);
+        assertThatThrownBy(() -> LiveSource.open(bad, m -> { }))
+                .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.BAD_INPUT))
+                .hasMessageContaining("live.ring_size_bytes").hasMessageContaining("3000000");
+    }
+
+    @Test
+    void settingsComeFromTheDefaultConfig() {
+        LiveSource.Settings s = LiveSource.Settings.from(Config.defaults());
+        assertThat(s).isEqualTo(new LiveSource.Settings(ProbeMode.AUTO, 4L << 20, 20 * MS, 1_000 * MS, null));
+    }
+}
