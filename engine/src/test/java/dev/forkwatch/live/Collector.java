@@ -16,8 +16,16 @@ final class Collector implements EventReceiver, AutoCloseable {
     private final Thread thread;
     private volatile Throwable failure;
 
+    private final EventReceiver downstream;
+
     Collector(LiveSource source) {
+        this(source, null);
+    }
+
+    /** Also forwards every event and clock call to {@code downstream}, on the source thread. */
+    Collector(LiveSource source, EventReceiver downstream) {
         this.source = source;
+        this.downstream = downstream;
         this.thread = new Thread(() -> {
             try {
                 source.run(this);
@@ -31,6 +39,9 @@ final class Collector implements EventReceiver, AutoCloseable {
     @Override
     public synchronized void event(Event e) {
         events.add(e);
+        if (downstream != null) {
+            downstream.event(e);
+        }
         notifyAll();
     }
 
@@ -38,6 +49,9 @@ final class Collector implements EventReceiver, AutoCloseable {
     public synchronized void clock(long nowNs) {
         lastClock = nowNs;
         clocks++;
+        if (downstream != null) {
+            downstream.clock(nowNs);
+        }
         notifyAll();
     }
 
