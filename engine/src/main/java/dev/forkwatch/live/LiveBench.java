@@ -1,0 +1,241 @@
+package dev.forkwatch.live;
+
+import dev.forkwatch.config.Config;
+import dev.forkwatch.event.Event;
+import dev.forkwatch.event.EventReceiver;
+import dev.forkwatch.rules.RuleEngine;
+import dev.forkwatch.rules.RulePack;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Live-probe benchmark (bench/live.sh runs it; method and results in docs/performance.md, "Live probes").
+ * <ol>
+ * <li>Overhead: a vfork+exec+wait loop (bench/vfork_exec_loop.c) timed with nothing attached, with forkwatch's
+ * probes and the default rules running in this JVM, and with bpftrace running an equivalent script
+ * (bench/peer.bt), in interleaved rounds so drift in the machine hits all modes alike.</li>
+ * <li>Rate: parallel generators of vfork children that exit at once (vfork_exec_loop N exit); the rate the kernel sent records at, and
+ * whether any were lost, at the default ring size; then with a tiny ring to show losses are counted.</li>
+ * </ol>
+ * Usage: LiveBench BIN_DIR [rounds] [iterations] [peer.bt]; BIN_DIR holds the compiled vfork_exec_loop.
+ */
+public final class LiveBench {
+    /** NONE: nothing attached; PROBES: the live source, events counted only; FORKWATCH: probes + default rules. */
+    enum Mode { NONE, PROBES, FORKWATCH, BPFTRACE }
+
+    private final Path bin;
+    private final Path peerScript;
+    private final boolean haveBpftrace;
+
+    private LiveBench(Path bin, Path peerScript) {
+        this.bin = bin;
+        this.peerScript = peerScript;
+        this.haveBpftrace = Files.isRegularFile(peerScript) && onPath("bpftrace");
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path bin = Path.of(args[0]);
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
+        Path peer = Path.of(args.length > 3 ? args[3] : "bench/peer.bt");
+        LiveBench b = new LiveBench(bin, peer);
+        b.overhead(rounds, iterations);
+        b.rate();
+    }
+
+    void overhead(int rounds, int iterations) throws Exception {
+        List<Mode> modes = new ArrayList<>(List.of(Mode.NONE, Mode.PROBES, Mode.FORKWATCH));
+        if (haveBpftrace) {
+            modes.add(Mode.BPFTRACE);
+        } else {
+            System.out.println("bpftrace or " + peerScript + " not found: no peer measurement");
+        }
+        Map<Mode, List<Double>> perIter = new EnumMap<>(Mode.class);
+        modes.forEach(m -> perIter.put(m, new ArrayList<>()));
+        loop(iterations / 4); // warm up page cache and the loop binary
+        System.out.printf("overhead: %d rounds x %d vfork+exec+wait iterations per mode%n", rounds, iterations);
+        for (int r = 0; r < rounds; r++) {
+            List<Mode> order = new ArrayList<>(modes);
+            java.util.Collections.rotate(order, r); // interleaved, and each mode takes each position
+            StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
+            for (Mode m : order) {
+                double us = measure(m, iterations) / 1_000.0 / iterations;
+                perIter.get(m).add(us);
+                line.append(String.format(" %s %.1f us", m.name().toLowerCase(), us));
+            }
+            System.out.println(line);
+        }
+        double base = median(perIter.get(Mode.NONE));
+        for (Mode m : modes) {
+            double med = median(perIter.get(m));
+            System.out.printf("%-9s median %.1f us/iteration, %.3fx%n", m.name().toLowerCase(), med, med / base);
+        }
+    }
+
+    private long measure(Mode m, int iterations) throws Exception {
+        switch (m) {
+            case NONE:
+                return loop(iterations);
+            case PROBES: {
+                AtomicLong n = new AtomicLong();
+                LiveSource s = LiveSource.open(LiveSource.Settings.from(Config.defaults()), msg -> { });
+                Thread t = new Thread(() -> s.run(counter(n)), "bench-probes");
+                t.start();
+                try {
+                    Thread.sleep(200);
+                    return loop(iterations);
+                } finally {
+                    s.stop();
+                    t.join(5_000);
+                }
+            }
+            case FORKWATCH: {
+                Config cfg = Config.defaults();
+                AtomicLong alerts = new AtomicLong();
+                try (RuleEngine engine = new RuleEngine(RulePack.load(cfg), cfg.nanos("engine.reorder_allowance"),
+                        TimeUnit.MINUTES.toNanos(2), a -> alerts.incrementAndGet())) {
+                    LiveSource s = LiveSource.open(LiveSource.Settings.from(cfg), msg -> { });
+                    Thread t = new Thread(() -> s.run(engine), "bench-live");
+                    t.start();
+                    try {
+                        Thread.sleep(200);
+                        return loop(iterations);
+                    } finally {
+                        s.stop();
+                        t.join(5_000);
+                    }
+                }
+            }
+            default: {
+                Process p = new ProcessBuilder("bpftrace", peerScript.toString())
+                        .redirectErrorStream(true).start();
+                try {
+                    InputStream in = p.getInputStream();
+                    // bpftrace prints "Attaching N probes..." once attached (after any warnings); the rest is discarded.
+                    java.io.BufferedReader lines = new java.io.BufferedReader(
+                            new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                    String line;
+                    StringBuilder seen = new StringBuilder();
+                    while ((line = lines.readLine()) != null && !line.startsWith("Attaching")) {
+                        seen.append(line).append('\n');
+                    }
+                    if (line == null) {
+                        throw new IllegalStateException("bpftrace did not attach: " + seen);
+                    }
+                    Thread drain = new Thread(() -> {
+                        try {
+                            while (lines.readLine() != null) {
+                                // discard
+                            }
+                        } catch (IOException e) {
+                            // bpftrace ended
+                        }
+                    });
+                    drain.setDaemon(true);
+                    drain.start();
+                    Thread.sleep(200);
+                    return loop(iterations);
+                } finally {
+                    p.destroy();
+                    if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                    }
+                }
+            }
+        }
+    }
+
+    private long loop(int iterations) throws Exception {
+        return Long.parseLong(run(bin.resolve("vfork_exec_loop").toString(), String.valueOf(iterations)).trim());
+    }
+
+    /**
+     * Drives parallel generators (each: vfork children that _exit at once) for a while and reports the record
+     * rate the kernel sent and how many records were lost.
+     */
+    void rate() throws Exception {
+        Config cfg = Config.defaults();
+        System.out.println("rate: vfork children that exit at once, 3 records each (vfork, exit, vfork_return)");
+        for (int workers : new int[] {1, 2}) {
+            rateOnce(LiveSource.Settings.from(cfg).withProbe(ProbeMode.AUTO), workers, 20_000);
+        }
+        LiveSource.Settings tiny = new LiveSource.Settings(ProbeMode.AUTO, 8192, LiveSource.Settings.from(cfg).drainIntervalNs(),
+                LiveSource.Settings.from(cfg).counterPollNs(), null);
+        rateOnce(tiny, 2, 20_000);
+    }
+
+    private void rateOnce(LiveSource.Settings s, int workers, int perWorker) throws Exception {
+        AtomicLong received = new AtomicLong();
+        LiveSource src = LiveSource.open(s, msg -> { });
+        Thread t = new Thread(() -> src.run(counter(received)), "bench-rate");
+        t.start();
+        List<Process> ps = new ArrayList<>();
+        try {
+            KernelCounters before = src.readCounters();
+            long t0 = System.nanoTime();
+            for (int w = 0; w < workers; w++) {
+                ps.add(new ProcessBuilder(bin.resolve("vfork_exec_loop").toString(), String.valueOf(perWorker), "exit")
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+            }
+            for (Process p : ps) {
+                if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    throw new IllegalStateException("generator failed");
+                }
+            }
+            long dt = System.nanoTime() - t0;
+            Thread.sleep(100);
+            KernelCounters d = src.readCounters().minus(before);
+            src.stop();
+            t.join(5_000);
+            System.out.printf("ring %7d B, %d generator(s): %,9.0f records/s sent, %d lost, %d received (%d expected)%n",
+                    s.ringSizeBytes(), workers, d.sent() * 1e9 / dt, d.lost(), received.get(), 3L * workers * perWorker);
+        } finally {
+            src.stop();
+            ps.forEach(Process::destroyForcibly);
+            t.join(5_000);
+        }
+    }
+
+    private static EventReceiver counter(AtomicLong n) {
+        return new EventReceiver() {
+            @Override
+            public void event(Event e) {
+                n.incrementAndGet();
+            }
+
+            @Override
+            public void clock(long nowNs) {
+            }
+        };
+    }
+
+    private static String run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", cmd) + " failed");
+        }
+        return out;
+    }
+
+    private static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    private static boolean onPath(String exe) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, exe)));
+    }
+}
