@@ -50,6 +50,25 @@ final class LiveProbes implements AutoCloseable {
      * @param log        receives the one-line notices (e.g. the auto mode's fallback to tracepoints)
      * @throws ExitException ENVIRONMENT when the host cannot run the probes, BAD_INPUT for a bad ring size
      */
+    static void preflight(ProbeMode mode, long ringSizeBytes, String objectPath) {
+        checkRingSize(ringSizeBytes);
+        checkPrivileges();
+        if (!Files.isReadable(KERNEL_BTF)) {
+            throw env("kernel BTF not found at " + KERNEL_BTF + ": live probes need a kernel built with "
+                    + "CONFIG_DEBUG_INFO_BTF=y (Debian 11 and later kernels have it)");
+        }
+        loadLibbpf();
+        readObject(objectPath);
+        if (mode == ProbeMode.KPROBE && !Files.isDirectory(KPROBE_PMU)) {
+            throw kprobesMissing();
+        }
+    }
+
+    private static ExitException kprobesMissing() {
+        return env("--probe kprobe: this kernel has no kprobe support (" + KPROBE_PMU + " is missing, "
+                + "CONFIG_KPROBES is off); use --probe tracepoint or --probe auto");
+    }
+
     static LiveProbes open(ProbeMode mode, long ringSizeBytes, String objectPath, Consumer<String> log) {
         checkRingSize(ringSizeBytes);
         checkPrivileges();
@@ -60,8 +79,7 @@ final class LiveProbes implements AutoCloseable {
         byte[] elf = readObject(objectPath);
         boolean kprobes = Files.isDirectory(KPROBE_PMU);
         if (mode == ProbeMode.KPROBE && !kprobes) {
-            throw env("--probe kprobe: this kernel has no kprobe support (" + KPROBE_PMU + " is missing, "
-                    + "CONFIG_KPROBES is off); use --probe tracepoint or --probe auto");
+            throw kprobesMissing();
         }
         if (mode == ProbeMode.AUTO && !kprobes) {
             log.accept("kprobes not available on this kernel (no " + KPROBE_PMU + "); using tracepoints");

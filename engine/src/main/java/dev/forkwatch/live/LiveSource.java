@@ -94,6 +94,14 @@ public final class LiveSource implements EventSource {
         }
     }
 
+    /**
+     * The host checks {@link #open} makes before loading anything: ring size, privileges, BTF, libbpf, the BPF
+     * object, the probe mode. Cheap; lets a command fail fast before slower set-up.
+     */
+    public static void preflight(Settings s) {
+        LiveProbes.preflight(s.probe(), s.ringSizeBytes(), s.bpfObject());
+    }
+
     public void onDrop(DropListener l) {
         this.dropListener = l;
     }

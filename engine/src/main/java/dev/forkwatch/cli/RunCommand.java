@@ -1,0 +1,130 @@
+package dev.forkwatch.cli;
+
+import dev.forkwatch.event.Event;
+import dev.forkwatch.event.EventReceiver;
+import dev.forkwatch.live.KernelCounters;
+import dev.forkwatch.live.LiveRun;
+import dev.forkwatch.live.LiveSource;
+import dev.forkwatch.live.ProbeMode;
+import dev.forkwatch.rules.RuleEngine;
+import dev.forkwatch.source.TraceWriter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * Watches this host live: the kernel probes feed the same pipeline as replay. Prints one line with "ready" to
+ * stderr once the probes are attached and the rules compiled; SIGTERM/SIGINT stop it cleanly (probes
+ * detached, buffered events evaluated, counters printed, exit 0).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Watch this host live (as root) with the rules; see docs/operations.md.")
+final class RunCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Mixin
+    CommonOptions options;
+
+    @Option(names = "--probe", paramLabel = "MODE",
+            description = "How the vfork syscalls are hooked: auto, tracepoint or kprobe (live.probe; default auto).")
+    String probe;
+
+    @Option(names = "--record", paramLabel = "FILE",
+            description = "Also write every event to FILE as a replay trace (see docs/events.md).")
+    Path record;
+
+    @Override
+    public Integer call() throws Exception {
+        var cfg = options.config();
+        if (probe != null) {
+            String p = probe.trim().toLowerCase(Locale.ROOT);
+            if (!p.equals("auto") && !p.equals("tracepoint") && !p.equals("kprobe")) {
+                throw ExitException.badInput("--probe: expected auto, tracepoint or kprobe, got '" + probe + "'");
+            }
+            cfg = cfg.with("live.probe", p, "--probe");
+        }
+        LiveSource.Settings settings = LiveSource.Settings.from(cfg);
+        // Cheap host checks first: a non-root user learns that before waiting for the rules to compile.
+        LiveSource.preflight(settings);
+        String hostname = cfg.string("engine.hostname");
+        try (Pipeline pipeline = Pipeline.open(cfg, main.out);
+             TraceWriter writer = record == null ? null : openRecord(record)) {
+            LiveSource source = LiveSource.open(settings, msg -> main.err.println("forkwatch: " + msg));
+            Tee receiver = new Tee(pipeline, writer);
+            source.onDrop((total, delta) -> pipeline.sink().accept(
+                    LiveRun.droppedAlert(total, delta, receiver.lastNs(), hostname)));
+            SignalHandler stop = sig -> source.stop();
+            SignalHandler oldTerm = Signal.handle(new Signal("TERM"), stop);
+            SignalHandler oldInt = Signal.handle(new Signal("INT"), stop);
+            try {
+                main.err.printf("forkwatch: ready: %s probes attached, %d rule(s) loaded%n",
+                        source.mode().label(), pipeline.rules().ruleNames().size());
+                source.run(receiver);
+            } finally {
+                Signal.handle(new Signal("TERM"), oldTerm);
+                Signal.handle(new Signal("INT"), oldInt);
+                source.close();
+            }
+            pipeline.finish();
+            if (writer != null) {
+                writer.close(receiver.lastNs());
+            }
+            RuleEngine.Stats s = pipeline.engine().stats();
+            KernelCounters k = source.counters();
+            main.err.printf("forkwatch: stopped: %d event(s), %d alert(s), %d lost record(s), %d untracked child(ren), "
+                    + "%d record(s) sent by the kernel%n", s.events(), s.alerts(), k.lost(), k.overflow(), k.sent());
+        }
+        return ExitCode.OK;
+    }
+
+    private static TraceWriter openRecord(Path file) {
+        try {
+            // Every clock call is recorded (interval 0): the replay then sees exactly the live sequence of
+            // events and clock ticks, so it raises exactly the live alerts.
+            return new TraceWriter(file, 0);
+        } catch (IOException e) {
+            throw ExitException.badInput("--record: cannot write " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Feeds the pipeline and, with --record, the trace writer; remembers the newest time seen. */
+    private static final class Tee implements EventReceiver {
+        private final EventReceiver pipeline;
+        private final TraceWriter writer;
+        private long lastNs;
+
+        Tee(EventReceiver pipeline, TraceWriter writer) {
+            this.pipeline = pipeline;
+            this.writer = writer;
+        }
+
+        @Override
+        public void event(Event e) {
+            if (writer != null) {
+                writer.event(e);
+            }
+            pipeline.event(e);
+        }
+
+        @Override
+        public void clock(long nowNs) {
+            lastNs = Math.max(lastNs, nowNs);
+            if (writer != null) {
+                writer.clock(nowNs);
+            }
+            pipeline.clock(nowNs);
+        }
+
+        long lastNs() {
+            return lastNs;
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package dev.forkwatch.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.forkwatch.cli.ExitCode;
+import dev.forkwatch.cli.Main;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code forkwatch run} end to end, as its own process: ready line, alerts, SIGTERM, counters, --record. */
+class RunCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path bin;
+    static Triggers triggers;
+    @TempDir
+    Path tmp;
+    private final List<Process> started = new ArrayList<>();
+
+    @BeforeAll
+    static void build() throws Exception {
+        triggers = Triggers.build(bin);
+    }
+
+    @AfterEach
+    void cleanUp() throws InterruptedException {
+        for (Process p : started) {
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A running forkwatch; stderr is collected on a thread, stdout into a file. */
+    final class Running {
+        final Process p;
+        final Path out;
+        final List<String> err = new ArrayList<>();
+
+        Running(List<String> prefix, String... args) throws IOException {
+            List<String> cmd = new ArrayList<>(prefix);
+            cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+            cmd.addAll(List.of(args));
+            out = tmp.resolve("stdout-" + started.size());
+            p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).start();
+            started.add(p);
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        synchronized (err) {
+                            err.add(line);
+                            err.notifyAll();
+                        }
+                    }
+                } catch (IOException e) {
+                    // process gone
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        /** Waits (max 60 s: the rules compile first) for a stderr line containing {@code s}. */
+        String awaitErr(String s) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            synchronized (err) {
+                while (System.nanoTime() < deadline && p.isAlive() || !err.isEmpty()) {
+                    for (String l : err) {
+                        if (l.contains(s)) {
+                            return l;
+                        }
+                    }
+                    if (!p.isAlive() || System.nanoTime() >= deadline) {
+                        break;
+                    }
+                    err.wait(100);
+                }
+            }
+            throw new AssertionError("no stderr line with '" + s + "'; stderr: " + errText());
+        }
+
+        String errText() {
+            synchronized (err) {
+                return String.join("\n", err);
+            }
+        }
+
+        int terminate() throws InterruptedException {
+            p.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its stderr
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+            Thread.sleep(100); // let the stderr reader catch up
+            return p.exitValue();
+        }
+
+        List<JsonNode> alerts() throws IOException {
+            List<JsonNode> a = new ArrayList<>();
+            for (String line : Files.readAllLines(out)) {
+                if (!line.isBlank()) {
+                    a.add(JSON.readTree(line));
+                }
+            }
+            return a;
+        }
+    }
+
+    static Integer pid(JsonNode alert) {
+        JsonNode n = alert.path("output_fields").path("proc.pid");
+        return n.isNumber() ? n.intValue() : null;
+    }
+
+    @Test
+    void liveAlertsEqualTheReplayOfTheRecording() throws Exception {
+        Path cfg = Files.writeString(tmp.resolve("fast.yaml"), "params:\n  vfork:\n    stall_threshold: 1s\n");
+        Path rec = tmp.resolve("rec.jsonl");
+        Running fw = new Running(List.of(), "run", "--config", cfg.toString(), "--output", "json", "--record", rec.toString());
+        assertThat(fw.awaitErr("ready")).contains("tracepoint");
+        Triggers.Run noExec = triggers.run("vforker", "vfork", "exit:127");
+        Triggers.Run stall = triggers.run("vforker", "vfork", "sleep:1300");
+        Triggers.Run ok = triggers.run("vforker", "vfork", "exec:/bin/true");
+        Thread.sleep(1_500); // past the stall threshold of the last child + reorder allowance
+        assertThat(fw.terminate()).isEqualTo(ExitCode.OK);
+        assertThat(fw.awaitErr("stopped:")).containsPattern("\\d+ event\\(s\\), \\d+ alert\\(s\\), 0 lost record\\(s\\)");
+
+        List<JsonNode> live = fw.alerts();
+        assertThat(live).filteredOn(a -> noExec.child() == pid(a)).extracting(a -> a.path("rule").asText())
+                .containsExactly("Vfork child exited without exec");
+        assertThat(live).filteredOn(a -> stall.child() == pid(a)).extracting(a -> a.path("rule").asText())
+                .containsExactly("Vfork child stalled");
+        assertThat(live).filteredOn(a -> ok.child() == pid(a) || ok.parent() == pid(a)).isEmpty();
+
+        // The recording replayed with the same config raises the same alerts (uuid aside).
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = Main.execute(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()),
+                "replay", "--config", cfg.toString(), "--output", "json", rec.toString());
+        assertThat(code).isEqualTo(ExitCode.OK);
+        List<JsonNode> replayed = new ArrayList<>();
+        for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank()) {
+                replayed.add(JSON.readTree(line));
+            }
+        }
+        assertThat(withoutUuid(replayed)).isEqualTo(withoutUuid(live)).hasSizeGreaterThanOrEqualTo(2);
+    }
+
+    static List<JsonNode> withoutUuid(List<JsonNode> alerts) {
+        return alerts.stream().map(a -> (JsonNode) ((ObjectNode) a.deepCopy()).without("uuid")).toList();
+    }
+
+    @Test
+    void lostRecordsRaiseEventsDroppedEvenWithCustomRules() throws Exception {
+        // A custom rule pack with a rule that never fires: the drop alert does not depend on the rules.
+        Path rules = Files.writeString(tmp.resolve("quiet.drl"), """
+                package forkwatch.custom;
+                rule "Never"
+                    @priority("Notice")
+                    @tags("test")
+                    @description("never fires")
+                when
+                    Vfork(pid == -1)
+                then
+                end
+                """);
+        Path cfg = Files.writeString(tmp.resolve("tiny.yaml"), "live:\n  ring_size_bytes: 4096\n  counter_poll: 100ms\n");
+        Running fw = new Running(List.of(), "run", "--config", cfg.toString(), "--rules", rules.toString(), "--output", "json");
+        fw.awaitErr("ready");
+        triggers.run("vforker", "vfork", "exec:/bin/true", "200");
+        Thread.sleep(500);
+        assertThat(fw.terminate()).isEqualTo(ExitCode.OK);
+        String stopped = fw.awaitErr("stopped:");
+        List<JsonNode> dropped = fw.alerts().stream().filter(a -> a.path("rule").asText().equals("Events dropped")).toList();
+        assertThat(dropped).isNotEmpty();
+        assertThat(dropped.get(0).path("priority").asText()).isEqualTo("Critical");
+        long lost = dropped.stream().mapToLong(a -> a.path("output_fields").path("forkwatch.lost").asLong()).sum();
+        assertThat(lost).isPositive();
+        assertThat(stopped).contains(" " + lost + " lost record(s)");
+    }
+
+    @Test
+    void withoutCapabilitiesItIsAnEnvironmentError() throws Exception {
+        // Root, but with every capability dropped: what an unprivileged user gets.
+        Running fw = new Running(List.of("setpriv", "--inh-caps=-all", "--bounding-set=-all", "--ambient-caps=-all"), "run");
+        assertThat(fw.p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(fw.p.exitValue()).isEqualTo(ExitCode.ENVIRONMENT);
+        assertThat(fw.awaitErr("forkwatch:")).contains("need root").contains("CAP_BPF");
+    }
+
+    @Test
+    void explicitKprobeWithoutKprobesIsAnEnvironmentError() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(ProbeSetupTest.kernelHasKprobes(),
+                "this kernel has kprobes; ProbeSetupTest covers kprobe mode there");
+        Result r = cli("run", "--probe", "kprobe");
+        assertThat(r.code()).isEqualTo(ExitCode.ENVIRONMENT);
+        assertThat(r.err()).contains("--probe kprobe").contains("no kprobe support");
+    }
+
+    @Test
+    void missingBpfObjectIsAnEnvironmentError() throws IOException {
+        Path cfg = Files.writeString(tmp.resolve("obj.yaml"), "live:\n  bpf_object: " + tmp.resolve("missing.bpf.o") + "\n");
+        Result r = cli("run", "--config", cfg.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.ENVIRONMENT);
+        assertThat(r.err()).contains("live.bpf_object").contains("missing.bpf.o").contains("no such file");
+    }
+
+    @Test
+    void badProbeValueIsBadInput() {
+        Result r = cli("run", "--probe", "fentry");
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains("--probe").contains("fentry");
+    }
+
+    record Result(int code, String err) {
+    }
+
+    static Result cli(String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.execute(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        return new Result(code, err.toString(StandardCharsets.UTF_8));
+    }
+}
