@@ -141,7 +141,7 @@ class LiveSourceTest {
     void clockIsCalledAfterEachDrainWithWallTime() throws Exception {
         long c0 = live.clocks();
         Thread.sleep(200);
-        assertThat(live.clocks() - c0).isBetween(5L, 12L); // 20 ms drain interval
+        assertThat(live.clocks() - c0).isBetween(3L, 15L); // 20 ms drain interval: ~10, with scheduling slack
         assertThat(live.lastClock()).isCloseTo(System.currentTimeMillis() * MS, within(1_000 * MS));
     }
 
