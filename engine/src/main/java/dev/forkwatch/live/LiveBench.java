@@ -36,6 +36,7 @@ public final class LiveBench {
     private final Path bin;
     private final Path peerScript;
     private final boolean haveBpftrace;
+    private RulePack rules; // compiled once: the rounds measure the running engine, not rule compilation
 
     private LiveBench(Path bin, Path peerScript) {
         this.bin = bin;
@@ -53,6 +54,10 @@ public final class LiveBench {
         b.rate();
     }
 
+    /** One timed run of the loop: its wall and CPU time, and the CPU the monitor (forkwatch/bpftrace) used meanwhile. */
+    record Sample(long wallNs, long loopCpuNs, long monitorCpuNs) {
+    }
+
     void overhead(int rounds, int iterations) throws Exception {
         List<Mode> modes = new ArrayList<>(List.of(Mode.NONE, Mode.PROBES, Mode.FORKWATCH));
         if (haveBpftrace) {
@@ -60,32 +65,39 @@ public final class LiveBench {
         } else {
             System.out.println("bpftrace or " + peerScript + " not found: no peer measurement");
         }
-        Map<Mode, List<Double>> perIter = new EnumMap<>(Mode.class);
-        modes.forEach(m -> perIter.put(m, new ArrayList<>()));
+        Map<Mode, List<Sample>> samples = new EnumMap<>(Mode.class);
+        modes.forEach(m -> samples.put(m, new ArrayList<>()));
         loop(iterations / 4); // warm up page cache and the loop binary
-        System.out.printf("overhead: %d rounds x %d vfork+exec+wait iterations per mode%n", rounds, iterations);
+        System.out.printf("overhead: %d rounds x %d vfork+exec+wait iterations per mode (us per iteration: wall / "
+                + "CPU of the loop and its children / CPU of the monitor)%n", rounds, iterations);
         for (int r = 0; r < rounds; r++) {
             List<Mode> order = new ArrayList<>(modes);
             java.util.Collections.rotate(order, r); // interleaved, and each mode takes each position
             StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
             for (Mode m : order) {
-                double us = measure(m, iterations) / 1_000.0 / iterations;
-                perIter.get(m).add(us);
-                line.append(String.format(" %s %.1f us", m.name().toLowerCase(), us));
+                Sample x = measure(m, iterations);
+                samples.get(m).add(x);
+                line.append(String.format("  %s %.0f/%.0f/%.0f", m.name().toLowerCase(), x.wallNs() / 1e3 / iterations,
+                        x.loopCpuNs() / 1e3 / iterations, x.monitorCpuNs() / 1e3 / iterations));
             }
             System.out.println(line);
         }
-        double base = median(perIter.get(Mode.NONE));
+        double wall0 = median(samples.get(Mode.NONE), Sample::wallNs);
+        double cpu0 = median(samples.get(Mode.NONE), Sample::loopCpuNs);
+        System.out.println("mode       wall us/iter  ratio   loop CPU us/iter  ratio   monitor CPU us/iter (medians)");
         for (Mode m : modes) {
-            double med = median(perIter.get(m));
-            System.out.printf("%-9s median %.1f us/iteration, %.3fx%n", m.name().toLowerCase(), med, med / base);
+            double w = median(samples.get(m), Sample::wallNs);
+            double c = median(samples.get(m), Sample::loopCpuNs);
+            double mon = median(samples.get(m), Sample::monitorCpuNs);
+            System.out.printf("%-9s  %12.1f  %.3fx  %16.1f  %.3fx  %10.1f%n", m.name().toLowerCase(),
+                    w / 1e3 / iterations, w / wall0, c / 1e3 / iterations, c / cpu0, mon / 1e3 / iterations);
         }
     }
 
-    private long measure(Mode m, int iterations) throws Exception {
+    private Sample measure(Mode m, int iterations) throws Exception {
         switch (m) {
             case NONE:
-                return loop(iterations);
+                return loop(iterations).withMonitor(0);
             case PROBES: {
                 AtomicLong n = new AtomicLong();
                 LiveSource s = LiveSource.open(LiveSource.Settings.from(Config.defaults()), msg -> { });
@@ -93,7 +105,10 @@ public final class LiveBench {
                 t.start();
                 try {
                     Thread.sleep(200);
-                    return loop(iterations);
+                    long c0 = jvmCpu();
+                    Loop l = loop(iterations);
+                    Thread.sleep(50); // the last drain
+                    return l.withMonitor(jvmCpu() - c0);
                 } finally {
                     s.stop();
                     t.join(5_000);
@@ -102,14 +117,20 @@ public final class LiveBench {
             case FORKWATCH: {
                 Config cfg = Config.defaults();
                 AtomicLong alerts = new AtomicLong();
-                try (RuleEngine engine = new RuleEngine(RulePack.load(cfg), cfg.nanos("engine.reorder_allowance"),
+                if (rules == null) {
+                    rules = RulePack.load(cfg);
+                }
+                try (RuleEngine engine = new RuleEngine(rules, cfg.nanos("engine.reorder_allowance"),
                         TimeUnit.MINUTES.toNanos(2), a -> alerts.incrementAndGet())) {
                     LiveSource s = LiveSource.open(LiveSource.Settings.from(cfg), msg -> { });
                     Thread t = new Thread(() -> s.run(engine), "bench-live");
                     t.start();
                     try {
                         Thread.sleep(200);
-                        return loop(iterations);
+                        long c0 = jvmCpu();
+                        Loop l = loop(iterations);
+                        Thread.sleep(50);
+                        return l.withMonitor(jvmCpu() - c0);
                     } finally {
                         s.stop();
                         t.join(5_000);
@@ -144,7 +165,10 @@ public final class LiveBench {
                     drain.setDaemon(true);
                     drain.start();
                     Thread.sleep(200);
-                    return loop(iterations);
+                    long c0 = procCpu(p.pid());
+                    Loop l = loop(iterations);
+                    Thread.sleep(50);
+                    return l.withMonitor(procCpu(p.pid()) - c0);
                 } finally {
                     p.destroy();
                     if (!p.waitFor(5, TimeUnit.SECONDS)) {
@@ -155,8 +179,27 @@ public final class LiveBench {
         }
     }
 
-    private long loop(int iterations) throws Exception {
-        return Long.parseLong(run(bin.resolve("vfork_exec_loop").toString(), String.valueOf(iterations)).trim());
+    private record Loop(long wallNs, long cpuNs) {
+        Sample withMonitor(long monitorCpuNs) {
+            return new Sample(wallNs, cpuNs, monitorCpuNs);
+        }
+    }
+
+    private static long jvmCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** utime + stime of a process from /proc (clock ticks of 10 ms). */
+    private static long procCpu(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+    }
+
+    private Loop loop(int iterations) throws Exception {
+        String[] f = run(bin.resolve("vfork_exec_loop").toString(), String.valueOf(iterations)).trim().split(" ");
+        return new Loop(Long.parseLong(f[0]), Long.parseLong(f[1]));
     }
 
     /**
@@ -229,8 +272,8 @@ public final class LiveBench {
         return out;
     }
 
-    private static double median(List<Double> xs) {
-        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    private static double median(List<Sample> xs, java.util.function.ToLongFunction<Sample> f) {
+        double[] a = xs.stream().mapToDouble(x -> f.applyAsLong(x)).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
