@@ -22,6 +22,8 @@ import java.util.function.Consumer;
 final class LiveProbes implements AutoCloseable {
     static final String EMBEDDED_OBJECT = "/forkwatch/bpf/forkwatch.bpf.o";
     static final Path KPROBE_PMU = Path.of("/sys/bus/event_source/devices/kprobe");
+    /** Where kprobe support is looked for; tests point it elsewhere to exercise the attach-failure paths. */
+    static volatile Path kprobePmu = KPROBE_PMU;
     static final Path KERNEL_BTF = Path.of("/sys/kernel/btf/vmlinux");
 
     private static final int ENOENT = 2;
@@ -59,13 +61,13 @@ final class LiveProbes implements AutoCloseable {
         }
         loadLibbpf();
         readObject(objectPath);
-        if (mode == ProbeMode.KPROBE && !Files.isDirectory(KPROBE_PMU)) {
+        if (mode == ProbeMode.KPROBE && !Files.isDirectory(kprobePmu)) {
             throw kprobesMissing();
         }
     }
 
     private static ExitException kprobesMissing() {
-        return env("--probe kprobe: this kernel has no kprobe support (" + KPROBE_PMU + " is missing, "
+        return env("--probe kprobe: this kernel has no kprobe support (" + kprobePmu + " is missing, "
                 + "CONFIG_KPROBES is off); use --probe tracepoint or --probe auto");
     }
 
@@ -77,12 +79,12 @@ final class LiveProbes implements AutoCloseable {
                     + "CONFIG_DEBUG_INFO_BTF=y (Debian 11 and later kernels have it)");
         }
         byte[] elf = readObject(objectPath);
-        boolean kprobes = Files.isDirectory(KPROBE_PMU);
+        boolean kprobes = Files.isDirectory(kprobePmu);
         if (mode == ProbeMode.KPROBE && !kprobes) {
             throw kprobesMissing();
         }
         if (mode == ProbeMode.AUTO && !kprobes) {
-            log.accept("kprobes not available on this kernel (no " + KPROBE_PMU + "); using tracepoints");
+            log.accept("kprobes not available on this kernel (no " + kprobePmu + "); using tracepoints");
             mode = ProbeMode.TRACEPOINT;
         }
         LiveProbes p = new LiveProbes(loadLibbpf());

@@ -78,6 +78,36 @@ class ProbeSetupTest {
         assertThat(bpfLinkFds()).isEqualTo(before);
     }
 
+    /**
+     * Pretends the kprobe PMU exists, so the kprobe programs are loaded (the verifier accepts them) and their
+     * attach is tried. On a kernel without kprobes attaching fails: auto falls back to tracepoints with one line,
+     * explicit kprobe is an environment error, and nothing stays attached either way.
+     */
+    @Test
+    void kprobeAttachFailureFallsBackInAutoAndFailsInKprobeMode(@TempDir Path fakePmu) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(kernelHasKprobes(), "needs a kernel without kprobes");
+        long before = bpfLinkFds();
+        LiveProbes.kprobePmu = fakePmu;
+        try {
+            List<String> log = new ArrayList<>();
+            LiveSource s = LiveSource.open(settings(ProbeMode.AUTO, null), log::add);
+            try {
+                assertThat(s.mode()).isEqualTo(ProbeMode.TRACEPOINT);
+                assertThat(log).hasSize(1);
+                assertThat(log.get(0)).startsWith("attaching kprobes failed").endsWith("using tracepoints");
+                assertThat(bpfLinkFds() - before).isEqualTo(5);
+            } finally {
+                s.close();
+            }
+            assertThatThrownBy(() -> LiveSource.open(settings(ProbeMode.KPROBE, null), m -> { }))
+                    .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.ENVIRONMENT))
+                    .hasMessageContaining("attaching the syscall kprobes failed");
+        } finally {
+            LiveProbes.kprobePmu = LiveProbes.KPROBE_PMU;
+        }
+        assertThat(bpfLinkFds()).isEqualTo(before);
+    }
+
     @Test
     void stopDetachesEverything() throws Exception {
         long before = bpfLinkFds();

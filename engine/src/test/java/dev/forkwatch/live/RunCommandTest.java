@@ -183,7 +183,9 @@ class RunCommandTest {
         fw.awaitErr("ready");
         triggers.run("vforker", "vfork", "exec:/bin/true", "200");
         Thread.sleep(500);
-        assertThat(fw.terminate()).isEqualTo(ExitCode.OK);
+        Triggers.exec(10, "kill", "-INT", String.valueOf(fw.p.pid())); // Ctrl-C stops it cleanly too
+        assertThat(fw.p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(fw.p.exitValue()).isEqualTo(ExitCode.OK);
         String stopped = fw.awaitErr("stopped:");
         List<JsonNode> dropped = fw.alerts().stream().filter(a -> a.path("rule").asText().equals("Events dropped")).toList();
         assertThat(dropped).isNotEmpty();
