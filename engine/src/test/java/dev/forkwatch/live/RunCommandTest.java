@@ -183,7 +183,7 @@ class RunCommandTest {
         fw.awaitErr("ready");
         triggers.run("vforker", "vfork", "exec:/bin/true", "200");
         Thread.sleep(500);
-        Triggers.exec(10, "kill", "-INT", String.valueOf(fw.p.pid())); // Ctrl-C stops it cleanly too
+        assertThat(Signals.INSTANCE.kill((int) fw.p.pid(), 2)).isZero(); // SIGINT (Ctrl-C) stops it cleanly too
         assertThat(fw.p.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(fw.p.exitValue()).isEqualTo(ExitCode.OK);
         String stopped = fw.awaitErr("stopped:");
@@ -226,6 +226,13 @@ class RunCommandTest {
         Result r = cli("run", "--probe", "fentry");
         assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(r.err()).contains("--probe").contains("fentry");
+    }
+
+    /** kill(2), for SIGINT (ProcessHandle only sends SIGTERM and SIGKILL). */
+    interface Signals extends com.sun.jna.Library {
+        Signals INSTANCE = com.sun.jna.Native.load("c", Signals.class);
+
+        int kill(int pid, int sig);
     }
 
     record Result(int code, String err) {
