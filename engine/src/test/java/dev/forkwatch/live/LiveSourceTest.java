@@ -126,6 +126,36 @@ class LiveSourceTest {
     }
 
     @Test
+    void failedExecIsAnExitWithoutExec() throws Exception {
+        Triggers.Run r = triggers.run("vforker", "vfork", "exec:/nonexistent/prog");
+        int child = r.child();
+        live.await(e -> e instanceof VforkReturn v && v.childPid() == child, 1);
+        List<Event> ev = live.about(r);
+        assertThat(ev).filteredOn(e -> e instanceof Exec).isEmpty();
+        Exit x = only(ev, Exit.class);
+        assertThat(x).isEqualTo(new Exit(x.ts(), child, 126, 0));
+    }
+
+    @Test
+    void concurrentVforksFromThreadsOfOneProcessAreToldApart() throws Exception {
+        // 4 threads x 25 vfork+exec, concurrently: pending parents are keyed by thread, not by process.
+        Triggers.Run r = triggers.run("vfork_threads", "/bin/true", "4", "25");
+        assertThat(r.children()).hasSize(100).doesNotHaveDuplicates();
+        for (int c : r.children()) {
+            live.await(e -> e instanceof VforkReturn v && v.childPid() == c, 1);
+        }
+        List<Event> ev = live.about(r);
+        assertThat(ev).filteredOn(e -> e instanceof Vfork).extracting(Event::pid)
+                .containsExactlyInAnyOrderElementsOf(r.children());
+        assertThat(ev).filteredOn(e -> e instanceof Exec).extracting(Event::pid)
+                .containsExactlyInAnyOrderElementsOf(r.children());
+        // Each return names the process (tgid) and exactly the child its thread waited for.
+        assertThat(ev).filteredOn(e -> e instanceof VforkReturn).extracting(e -> ((VforkReturn) e).childPid())
+                .containsExactlyInAnyOrderElementsOf(r.children());
+        assertThat(ev).filteredOn(e -> e instanceof VforkReturn).extracting(Event::pid).containsOnly(r.parent());
+    }
+
+    @Test
     void plainForkIsNotReported() throws Exception {
         // Python's os.fork() is a plain fork (clone without CLONE_VFORK).
         Triggers.Run r = Triggers.parse(Triggers.exec(10, "python3", "-c",

@@ -33,7 +33,7 @@ final class Triggers {
         try (var files = Files.list(src)) {
             for (Path c : files.filter(p -> p.toString().endsWith(".c")).toList()) {
                 String name = c.getFileName().toString().replace(".c", "");
-                exec(60, "gcc", "-O2", "-Wall", "-o", dir.resolve(name).toString(), c.toString());
+                exec(60, "gcc", "-O2", "-Wall", "-pthread", "-o", dir.resolve(name).toString(), c.toString());
             }
         }
         return new Triggers(dir);
