@@ -16,6 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 gcc -O2 -o "$bin/vfork_exec_loop" bench/vfork_exec_loop.c
+gcc -O2 -o "$bin/syscall_loop" bench/syscall_loop.c
 if command -v bpftrace >/dev/null 2>&1 && [ ! -d /sys/kernel/tracing/events ]; then
     mount -t tracefs nodev /sys/kernel/tracing && mounted=1 || echo "bench/live.sh: cannot mount tracefs: no bpftrace peer" >&2
 fi

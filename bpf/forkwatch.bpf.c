@@ -141,7 +141,8 @@ int BPF_PROG(fw_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fw_sys_exit, struct pt_regs *regs, long ret)
 {
-	long id = BPF_CORE_READ(regs, orig_ax);
+	/* Runs for every syscall on the host: a direct (BTF-checked, CO-RE relocated) load, no helper call. */
+	long id = regs->orig_ax;
 	if (id != NR_VFORK && id != NR_CLONE && id != NR_CLONE3)
 		return 0;
 	on_syscall_exit();

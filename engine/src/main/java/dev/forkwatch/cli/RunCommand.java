@@ -77,6 +77,11 @@ final class RunCommand implements Callable<Integer> {
             if (writer != null) {
                 writer.close(receiver.lastNs());
             }
+            if (source.undecodable() > 0) {
+                // Only a BPF object that does not match this build (live.bpf_object) gets here.
+                main.err.printf("forkwatch: warning: %d kernel record(s) could not be decoded (a BPF object from "
+                        + "another forkwatch version?)%n", source.undecodable());
+            }
             RuleEngine.Stats s = pipeline.engine().stats();
             KernelCounters k = source.counters();
             main.err.printf("forkwatch: stopped: %d event(s), %d alert(s), %d lost record(s), %d untracked child(ren), "

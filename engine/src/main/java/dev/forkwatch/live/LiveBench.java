@@ -50,8 +50,17 @@ public final class LiveBench {
         int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
         Path peer = Path.of(args.length > 3 ? args[3] : "bench/peer.bt");
         LiveBench b = new LiveBench(bin, peer);
-        b.overhead(rounds, iterations);
-        b.rate();
+        // FORKWATCH_BENCH=overhead|tax|rate runs one part only.
+        String only = System.getenv().getOrDefault("FORKWATCH_BENCH", "all");
+        if (only.equals("all") || only.equals("overhead")) {
+            b.overhead(rounds, iterations);
+        }
+        if (only.equals("all") || only.equals("tax")) {
+            b.syscallTax(rounds, 2_000_000);
+        }
+        if (only.equals("all") || only.equals("rate")) {
+            b.rate();
+        }
     }
 
     /** One timed run of the loop: its wall and CPU time, and the CPU the monitor (forkwatch/bpftrace) used meanwhile. */
@@ -195,6 +204,44 @@ public final class LiveBench {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+    }
+
+    /**
+     * What tracepoint mode costs every other syscall on the host: a getppid() loop (bench/syscall_loop.c) with
+     * and without the probes, interleaved.
+     */
+    void syscallTax(int rounds, int calls) throws Exception {
+        List<Long> none = new ArrayList<>();
+        List<Long> probes = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < 2; k++) {
+                boolean attached = (r + k) % 2 == 1;
+                LiveSource s = attached ? LiveSource.open(LiveSource.Settings.from(Config.defaults()), msg -> { }) : null;
+                Thread t = null;
+                if (s != null) {
+                    t = new Thread(() -> s.run(counter(new AtomicLong())), "bench-tax");
+                    t.start();
+                }
+                try {
+                    String[] f = run(bin.resolve("syscall_loop").toString(), String.valueOf(calls)).trim().split(" ");
+                    (attached ? probes : none).add(Long.parseLong(f[1]));
+                } finally {
+                    if (s != null) {
+                        s.stop();
+                        t.join(5_000);
+                    }
+                }
+            }
+        }
+        double a = medianL(none) / calls;
+        double b = medianL(probes) / calls;
+        System.out.printf("syscall tax (tracepoint mode): getppid %.0f ns CPU without probes, %.0f ns with: +%.0f ns per "
+                + "syscall (%d rounds x %,d calls, medians)%n", a, b, b - a, rounds, calls);
+    }
+
+    private static double medianL(List<Long> xs) {
+        long[] a = xs.stream().mapToLong(Long::longValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2.0;
     }
 
     private Loop loop(int iterations) throws Exception {
