@@ -1,0 +1,52 @@
+package dev.forkwatch.sink;
+
+import dev.forkwatch.config.Config;
+import dev.forkwatch.sink.webhook.WebhookSettings;
+import dev.forkwatch.sink.webhook.WebhookSink;
+import dev.forkwatch.sink.webhook.WebhookStats;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Builds the sinks a run writes to from the config: stdout always, the webhook when outputs.webhook.url is set. */
+public final class SinkFactory {
+    private SinkFactory() {
+    }
+
+    /**
+     * stdout ({@code output.format}) plus the webhook when configured; each alert goes to all. Warnings and webhook
+     * log lines go to System.err, the secret comes from the process environment. Bad webhook settings:
+     * ExitException(BAD_INPUT) naming the key; an unusable spool dir: ExitException(ENVIRONMENT).
+     */
+    public static Sink create(Config config, PrintStream out) {
+        return create(config, out, System.err, System.getenv());
+    }
+
+    public static Sink create(Config config, PrintStream out, PrintStream err, Map<String, String> env) {
+        List<Sink> sinks = new ArrayList<>();
+        String format = config.has("output.format") ? config.string("output.format") : "text";
+        sinks.add(new StdoutSink(out, format.equals("json") ? StdoutSink.Format.JSON : StdoutSink.Format.TEXT));
+        if (WebhookSettings.enabled(config)) {
+            sinks.add(new WebhookSink(WebhookSettings.from(config, env, err), err));
+        }
+        return new CompositeSink(sinks);
+    }
+
+    /** The webhook's counters, if {@code sink} (as made by {@link #create}) has a webhook. Valid after close too. */
+    public static Optional<WebhookStats> webhookStats(Sink sink) {
+        if (sink instanceof WebhookSink w) {
+            return Optional.of(w.stats());
+        }
+        if (sink instanceof CompositeSink c) {
+            for (Sink s : c.sinks()) {
+                Optional<WebhookStats> st = webhookStats(s);
+                if (st.isPresent()) {
+                    return st;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}
