@@ -1,39 +1,68 @@
 package dev.forkwatch.cli;
 
+import dev.forkwatch.config.ConfigException;
+import dev.forkwatch.rules.RuleCompileException;
+import dev.forkwatch.source.TraceFormatException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The forkwatch command line. */
+/** The forkwatch command line. Exit codes: {@link ExitCode}. */
 @Command(name = "forkwatch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Rule-based detection of risky vfork patterns on Linux hosts.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {ReplayCommand.class, CheckCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 internal error, 2 bad input (trace, rules, config, arguments),",
+                "3 host cannot run live probes, 4 alerts left undelivered in the spool."})
 public final class Main implements Runnable {
+    final PrintStream out;
+    final PrintStream err;
 
-    public static void main(String[] args) {
-        System.exit(execute(args));
+    Main(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
     }
 
-    /** Runs the command line and returns the exit code (tests call this). */
-    public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+    public static void main(String[] args) {
+        System.exit(execute(System.out, System.err, args));
+    }
+
+    /** Runs the command line and returns the exit code; alerts go to {@code out}, messages to {@code err}. */
+    public static int execute(PrintStream out, PrintStream err, String... args) {
+        CommandLine cl = new CommandLine(new Main(out, err));
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof ExitException ee) {
-                cmd.getErr().println("forkwatch: " + ee.getMessage());
-                return ee.code();
+            int code = codeFor(ex);
+            if (code == ExitCode.INTERNAL) {
+                throw ex;
             }
-            throw ex;
+            err.println("forkwatch: " + ex.getMessage().replace("\n", "\nforkwatch: "));
+            return code;
         });
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("forkwatch: " + ex.getMessage());
-            ex.getCommandLine().getErr().println("Try 'forkwatch " + ex.getCommandLine().getCommandName() + " --help'.");
+            err.println("forkwatch: " + ex.getMessage());
+            err.println("Try 'forkwatch " + ex.getCommandLine().getCommandName() + " --help'.");
             return ExitCode.BAD_INPUT;
         });
-        return cl.execute(args);
+        int code = cl.execute(args);
+        out.flush();
+        return code;
+    }
+
+    static int codeFor(Exception ex) {
+        if (ex instanceof ExitException ee) {
+            return ee.code();
+        }
+        if (ex instanceof ConfigException || ex instanceof RuleCompileException || ex instanceof TraceFormatException) {
+            return ExitCode.BAD_INPUT;
+        }
+        return ExitCode.INTERNAL;
     }
 
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        new CommandLine(this).usage(out);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

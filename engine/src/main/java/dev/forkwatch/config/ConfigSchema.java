@@ -87,6 +87,7 @@ public final class ConfigSchema {
         section("engine");
         KEYS.put("engine.reorder_allowance", Kind.DURATION);
         KEYS.put("engine.hostname", Kind.STRING);
+        KEYS.put("engine.event_retention", Kind.DURATION);
         section("params");
         section("live");
         KEYS.put("live.probe", Kind.PROBE_MODE);

@@ -3,6 +3,7 @@ package dev.forkwatch.rules;
 import dev.forkwatch.alert.Alert;
 import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.alert.Priority;
+import dev.forkwatch.event.Event;
 import dev.forkwatch.event.Vfork;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,7 +17,7 @@ import org.kie.api.runtime.rule.RuleContext;
 /**
  * The alert API for rule consequences, available in every rule file as the global {@code alerts}.
  * Priority, tags and description come from the rule's metadata ({@code @priority}, {@code @tags},
- * {@code @description}); the alert time is the event time at which the rule fired. In messages,
+ * {@code @description}); the alert time is the event time at which the rule fired ({@link #now}). In messages,
  * {@code %name} is replaced by the output field of that name (Falco style), e.g. {@code %proc.pid}.
  * Extra fields are given as key/value pairs: {@code "vfork.count", $n}.
  */
@@ -24,18 +25,33 @@ public final class Alerts {
     private static final Pattern FIELD = Pattern.compile("%([a-z_]+(?:\\.[a-z_]+)+)");
 
     private final Consumer<Alert> out;
-    private final LongSupplier nowNs;
+    private final LongSupplier clockNs;
     private final String hostname;
     private long raised;
 
-    public Alerts(Consumer<Alert> out, LongSupplier nowNs) {
-        this(out, nowNs, Hostname.local());
+    /** @param clockNs the session clock in ns: the time at which timers fire */
+    public Alerts(Consumer<Alert> out, LongSupplier clockNs) {
+        this(out, clockNs, Hostname.local());
     }
 
-    public Alerts(Consumer<Alert> out, LongSupplier nowNs, String hostname) {
+    public Alerts(Consumer<Alert> out, LongSupplier clockNs, String hostname) {
         this.out = out;
-        this.nowNs = nowNs;
+        this.clockNs = clockNs;
         this.hostname = hostname;
+    }
+
+    /**
+     * The event time at which a rule fired: the newest of the events it matched, or the session clock when
+     * that is later (a rule fired by a timer, such as "no exec within 5 s", fires at the timer's time).
+     */
+    public long now(RuleContext drools) {
+        long t = clockNs.getAsLong();
+        for (Object o : drools.getMatch().getObjects()) {
+            if (o instanceof Event e && e.ts() > t) {
+                t = e.ts();
+            }
+        }
+        return t;
     }
 
     /** An alert about the vfork child {@code v}: proc.pid is the child, proc.ppid its parent. */
@@ -47,7 +63,7 @@ public final class Alerts {
         f.put("proc.pname", v.comm());
         f.put("user.uid", v.uid());
         f.put("vfork.via", v.via());
-        long elapsed = nowNs.getAsLong() - v.ts();
+        long elapsed = now(drools) - v.ts();
         f.put("vfork.elapsed_ns", elapsed);
         f.put("vfork.elapsed", formatNanos(elapsed));
         emit(drools, message, f, keyValues);
@@ -83,7 +99,7 @@ public final class Alerts {
         fields.values().removeIf(java.util.Objects::isNull);
         RuleMeta meta = RuleMeta.of(drools.getRule());
         raised++;
-        out.accept(new Alert(UUID.randomUUID().toString(), nowNs.getAsLong(), drools.getRule().getName(),
+        out.accept(new Alert(UUID.randomUUID().toString(), now(drools), drools.getRule().getName(),
                 meta.priority(), expand(message, fields), fields, meta.tags(), hostname));
     }
 

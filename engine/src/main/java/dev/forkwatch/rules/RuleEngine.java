@@ -51,12 +51,10 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     private long seq;
     private long events;
     private long late;
-    /** Event time of the last watermark released (ns); -infinity before the first event. */
-    private long watermarkNs = Long.MIN_VALUE;
+    /** The last watermark released, in whole ms; -infinity before the first event. */
+    private long watermarkMs = Long.MIN_VALUE;
     /** The newest source time seen: max of event times and clock() calls. */
     private long newestNs = Long.MIN_VALUE;
-    /** The event time at which rules are currently firing; what alerts are stamped with. */
-    private long nowNs = Long.MIN_VALUE;
     private boolean started;
 
     /**
@@ -71,7 +69,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         this.session = pack.kieBase().newKieSession(conf, null);
         this.clock = session.getSessionClock();
         this.timers = (TimerService) clock; // the pseudo clock is the session's timer service
-        this.alerts = new Alerts(out, () -> nowNs);
+        this.alerts = new Alerts(out, () -> clock.getCurrentTime() * NS_PER_MS);
         this.allowanceNs = allowanceNs;
         this.retentionMs = Math.max(1, retentionNs / NS_PER_MS);
         if (session.getKieBase().getKiePackages().stream().anyMatch(p -> p.getGlobalVariables().stream()
@@ -83,10 +81,10 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     @Override
     public void event(Event e) {
         events++;
-        if (started && e.ts() < watermarkNs) {
+        if (started && e.tsMillis() <= watermarkMs) {
             // Later than the allowance: insert now, with its own timestamp, and count it.
             late++;
-            insert(e);
+            insertLate(e);
             expire();
             return;
         }
@@ -121,35 +119,42 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         session.dispose();
     }
 
+    /**
+     * Releases every buffered event up to {@code wmNs} and moves the clock there. The session clock counts
+     * milliseconds, so events are released a whole millisecond at a time: all events of one millisecond are
+     * inserted, then the rules fire once. Alerts take their time from the facts they matched, not from the
+     * order of firing (see {@link Alerts}).
+     */
     private void release(long wmNs) {
-        if (wmNs <= watermarkNs) {
+        long wmMs = Math.floorDiv(wmNs, NS_PER_MS);
+        if (started && wmMs <= watermarkMs) {
             return;
         }
-        while (!buffer.isEmpty() && buffer.peek().event().ts() <= wmNs) {
-            Event e = buffer.poll().event();
-            advanceTo(e.ts(), false);
-            insert(e);
+        while (!buffer.isEmpty() && buffer.peek().event().tsMillis() <= wmMs) {
+            long bucket = buffer.peek().event().tsMillis();
+            advanceTo(bucket, false);
+            while (!buffer.isEmpty() && buffer.peek().event().tsMillis() == bucket) {
+                Event e = buffer.poll().event();
+                held.addLast(new Held(session.insert(e), e.tsMillis()));
+            }
+            session.fireAllRules();
         }
-        advanceTo(wmNs, true);
-        watermarkNs = wmNs;
+        advanceTo(wmMs, true);
+        watermarkMs = wmMs;
         expire();
     }
 
-    private void insert(Event e) {
-        if (e.ts() > nowNs) {
-            nowNs = e.ts();
-        }
+    private void insertLate(Event e) {
         held.addLast(new Held(session.insert(e), e.tsMillis()));
         session.fireAllRules();
     }
 
     /**
-     * Moves the pseudo clock to {@code targetNs}, firing due timers one by one at their own time. For an event
-     * at {@code targetNs} ({@code inclusive} false) timers due in the same millisecond wait until after it is
-     * inserted: "within 5 s" windows are closed intervals.
+     * Moves the pseudo clock to {@code targetMs}, firing due timers one by one at their own time. Before an
+     * event batch at {@code targetMs} ({@code inclusive} false) timers due in that same millisecond wait until
+     * the events are in: "within 5 s" windows are closed intervals.
      */
-    private void advanceTo(long targetNs, boolean inclusive) {
-        long targetMs = Math.floorDiv(targetNs, NS_PER_MS);
+    private void advanceTo(long targetMs, boolean inclusive) {
         if (!started) {
             // The first event sets the clock: a pseudo clock starts at 0, far from epoch times.
             clock.advanceTime(targetMs - clock.getCurrentTime(), TimeUnit.MILLISECONDS);
@@ -163,11 +168,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
             if (dt < 0 || now + dt > limit) {
                 break;
             }
-            long at = now + dt;
             clock.advanceTime(dt, TimeUnit.MILLISECONDS);
-            if (at * NS_PER_MS > nowNs) {
-                nowNs = at * NS_PER_MS;
-            }
             session.fireAllRules();
             if (dt == 0 && timers.getTimeToNextJob() == 0) {
                 break; // a job due now that did not run: never spin
@@ -177,10 +178,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         if (targetMs > now) {
             clock.advanceTime(targetMs - now, TimeUnit.MILLISECONDS);
             if (inclusive) {
-                if (targetNs > nowNs) {
-                    nowNs = targetNs;
-                }
-                session.fireAllRules(); // for an event, insert() fires after the event is in
+                session.fireAllRules(); // before an event batch, the fire comes after the batch is in
             }
         }
     }

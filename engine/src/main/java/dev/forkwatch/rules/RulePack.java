@@ -43,6 +43,8 @@ import org.kie.api.runtime.KieContainer;
  */
 public final class RulePack {
     public static final String EMBEDDED_DIR = "/forkwatch/rules";
+    private static final String RESOURCES = "src/main/resources/";
+    private static final Pattern PARSER_POS = Pattern.compile("^Line (\\d+):(\\d+)");
     private static final Pattern RULE_DECL = Pattern.compile("^\\s*rule\\s+(\"([^\"]+)\"|'([^']+)'|(\\S+))", Pattern.MULTILINE);
 
     private final KieBase base;
@@ -88,20 +90,32 @@ public final class RulePack {
             Preprocessor p = Preprocessor.run(s, params);
             errors.addAll(p.errors());
             used.addAll(p.used());
-            String path = "src/main/resources/forkwatch/r" + (n++) + ".drl";
+            String path = RESOURCES + "forkwatch/r" + (n++) + ".drl";
             byPath.put(path, p);
             srcByPath.put(path, s);
             kfs.write(path, p.text());
         }
         if (errors.isEmpty()) {
             KieBuilder kb = ks.newKieBuilder(kfs).buildAll();
-            for (Message m : kb.getResults().getMessages(Message.Level.ERROR)) {
-                String path = m.getPath();
+            List<Message> messages = kb.getResults().getMessages(Message.Level.ERROR);
+            for (Message m : messages) {
+                String text = clean(m.getText());
+                if (text.startsWith("Parser returned a null Package") && messages.size() > 1) {
+                    continue; // follows from the parse errors already reported
+                }
+                String path = m.getPath() == null ? null : RESOURCES + m.getPath();
                 RuleSource s = srcByPath.get(path);
                 Preprocessor p = byPath.get(path);
-                String file = s == null ? (path == null ? "<rules>" : path) : s.name();
-                int col = p == null ? m.getColumn() : p.originalColumn(m.getLine(), m.getColumn());
-                errors.add(new RuleError(file, m.getLine(), col, clean(m.getText())));
+                String file = s == null ? (m.getPath() == null ? "<rules>" : m.getPath()) : s.name();
+                int line = m.getLine();
+                int col = m.getColumn();
+                Matcher lc = PARSER_POS.matcher(text);
+                if (lc.find()) { // the parser knows the column; its text starts with "Line L:C"
+                    line = Integer.parseInt(lc.group(1));
+                    col = Integer.parseInt(lc.group(2)) + 1;
+                    text = text.substring(lc.end()).trim();
+                }
+                errors.add(new RuleError(file, line, p == null ? col : p.originalColumn(line, col), text));
             }
         }
         unusedParams(config, used, errors);

@@ -1,0 +1,70 @@
+package dev.forkwatch.bench;
+
+import dev.forkwatch.config.Config;
+import dev.forkwatch.event.Event;
+import dev.forkwatch.event.EventReceiver;
+import dev.forkwatch.rules.RuleEngine;
+import dev.forkwatch.rules.RulePack;
+import dev.forkwatch.source.TraceReader;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Replay throughput of the default rule pack. Each round reads the same trace twice: once into a receiver
+ * that only counts (the baseline: file reading and JSON parsing), once through the rule engine. Rounds are
+ * interleaved so machine noise hits both alike; the engine's cost is reported as a ratio to the baseline
+ * and as events/s. Heap used after a full GC is taken at the end of a replay, before the session closes.
+ */
+public final class ReplayBench {
+    public record Result(long events, double baselineEventsPerSec, double engineEventsPerSec, double ratio,
+                         long alerts, long heapAfterBytes, long factsAfter) {
+    }
+
+    private ReplayBench() {
+    }
+
+    public static Result run(Path trace, int rounds, Config config, PrintStream log) throws Exception {
+        RulePack pack = RulePack.load(config);
+        double bestBase = 0;
+        double bestEngine = 0;
+        long events = 0;
+        long alerts = 0;
+        long heap = 0;
+        long facts = 0;
+        for (int r = 0; r < rounds; r++) {
+            AtomicLong n = new AtomicLong();
+            long t0 = System.nanoTime();
+            new TraceReader(trace).run(new EventReceiver() {
+                @Override
+                public void event(Event e) {
+                    n.incrementAndGet();
+                }
+
+                @Override
+                public void clock(long nowNs) {
+                }
+            });
+            double base = n.get() / ((System.nanoTime() - t0) / 1e9);
+            AtomicLong a = new AtomicLong();
+            t0 = System.nanoTime();
+            try (RuleEngine engine = new RuleEngine(pack, config.nanos("engine.reorder_allowance"),
+                    config.nanos("engine.event_retention"), x -> a.incrementAndGet())) {
+                new TraceReader(trace).run(engine);
+                engine.finish();
+                double eng = engine.stats().events() / ((System.nanoTime() - t0) / 1e9);
+                events = engine.stats().events();
+                facts = engine.stats().inSession();
+                System.gc();
+                Runtime rt = Runtime.getRuntime();
+                heap = rt.totalMemory() - rt.freeMemory();
+                log.printf("round %d: baseline %.0f ev/s, engine %.0f ev/s, %d alerts, heap %d MiB, %d facts%n",
+                        r + 1, base, eng, a.get(), heap >> 20, facts);
+                bestBase = Math.max(bestBase, base);
+                bestEngine = Math.max(bestEngine, eng);
+                alerts = a.get();
+            }
+        }
+        return new Result(events, bestBase, bestEngine, bestBase / bestEngine, alerts, heap, facts);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.forkwatch.bench;
+
+import dev.forkwatch.event.Event;
+import dev.forkwatch.event.Exec;
+import dev.forkwatch.event.Exit;
+import dev.forkwatch.event.Vfork;
+import dev.forkwatch.event.VforkReturn;
+import dev.forkwatch.source.TraceWriter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+
+/**
+ * A synthetic trace with the shape of a busy build host: many parents spawning children through vfork
+ * semantics, each child exec'ing and exiting, with a few misbehaving ones (failed exec, stalls) and an
+ * occasional storm. Deterministic for a seed. Used by the benchmarks and by tests that need volume.
+ */
+public final class TraceGenerator {
+    public static final long T0 = 1_764_300_000_000_000_000L;
+    private static final int PID_MAX = 4_194_304;
+
+    private TraceGenerator() {
+    }
+
+    /** Writes about {@code events} events (whole children only) at {@code ratePerSec} events per second. */
+    public static long write(Path file, long events, long ratePerSec, long seed) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        long stepNs = 1_000_000_000L / Math.max(1, ratePerSec);
+        long t = T0;
+        int nextPid = 1000;
+        long written = 0;
+        // Events are written in time order, as a recorder would see them: later ones wait in a queue.
+        PriorityQueue<Event> later = new PriorityQueue<>(Comparator.comparingLong(Event::ts));
+        try (TraceWriter w = new TraceWriter(file, Long.MAX_VALUE)) {
+            while (written < events) {
+                while (!later.isEmpty() && later.peek().ts() <= t) {
+                    w.event(later.poll());
+                }
+                int ppid = 300 + rnd.nextInt(1024);
+                boolean storm = rnd.nextInt(20_000) == 0;
+                int children = storm ? 150 : 1;
+                for (int c = 0; c < children && written < events; c++) {
+                    int pid = nextPid;
+                    nextPid = nextPid + 1 >= PID_MAX ? 1000 : nextPid + 1; // pids wrap and are reused
+                    w.event(new Vfork(t, pid, ppid, 1000, "make", "clone3"));
+                    final long t1 = t;
+                    int fate = rnd.nextInt(10_000);
+                    if (fate < 10) { // failed exec
+                        later.add(new Exit(t1 + 200_000, pid, 127, 0));
+                        later.add(new VforkReturn(t1 + 210_000, ppid, pid, 210_000));
+                        written += 3;
+                    } else if (fate < 12) { // stall: exec only after 6 s
+                        later.add(new Exec(t1 + 6_000_000_000L, pid, "sleep", "/usr/bin/sleep"));
+                        written += 2;
+                    } else {
+                        later.add(new Exec(t1 + 150_000, pid, "cc", "/usr/bin/cc"));
+                        later.add(new VforkReturn(t1 + 160_000, ppid, pid, 160_000));
+                        later.add(new Exit(t1 + 300_000 + rnd.nextInt(1_000_000), pid, 0, 0));
+                        written += 4;
+                    }
+                    t += storm ? stepNs / 4 : stepNs * 4;
+                }
+            }
+            while (!later.isEmpty()) {
+                Event e = later.poll();
+                w.event(e);
+                t = Math.max(t, e.ts());
+            }
+            w.close(t);
+        }
+        return written;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.forkwatch.cli;
+
+import dev.forkwatch.bench.ReplayBench;
+import dev.forkwatch.bench.TraceGenerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** Benchmarks; results and method are in docs/performance.md. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/performance.md).",
+        subcommands = {BenchCommand.Replay.class})
+final class BenchCommand implements Runnable {
+    @ParentCommand
+    Main main;
+
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(main.out);
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Replay throughput of the default rules on a generated trace, against a parse-only baseline.")
+    static final class Replay implements Callable<Integer> {
+        @ParentCommand
+        BenchCommand bench;
+
+        @picocli.CommandLine.Mixin
+        CommonOptions options;
+
+        @Option(names = "--events", description = "Events in the generated trace (default ${DEFAULT-VALUE}).")
+        long events = 1_000_000;
+
+        @Option(names = "--rounds", description = "Interleaved rounds (default ${DEFAULT-VALUE}).")
+        int rounds = 5;
+
+        @Option(names = "--rate", description = "Event rate of the generated trace, events/s (default ${DEFAULT-VALUE}).")
+        long rate = 20_000;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = Files.createTempDirectory("forkwatch-bench");
+            Path trace = dir.resolve("trace.jsonl");
+            try {
+                long n = TraceGenerator.write(trace, events, rate, 42);
+                bench.main.err.printf("generated %d events (%d MiB)%n", n, Files.size(trace) >> 20);
+                ReplayBench.Result r = ReplayBench.run(trace, rounds, options.config(), bench.main.err);
+                bench.main.out.printf("events=%d baseline_ev_per_s=%.0f engine_ev_per_s=%.0f baseline_over_engine=%.2f"
+                                + " alerts=%d heap_after_mib=%d facts_after=%d max_heap_mib=%d%n",
+                        r.events(), r.baselineEventsPerSec(), r.engineEventsPerSec(), r.ratio(), r.alerts(),
+                        r.heapAfterBytes() >> 20, r.factsAfter(), Runtime.getRuntime().maxMemory() >> 20);
+            } finally {
+                Files.deleteIfExists(trace);
+                Files.deleteIfExists(dir);
+            }
+            return ExitCode.OK;
+        }
+    }
+}

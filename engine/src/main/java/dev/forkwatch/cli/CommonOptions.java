@@ -1,0 +1,60 @@
+package dev.forkwatch.cli;
+
+import dev.forkwatch.config.Config;
+import dev.forkwatch.config.Durations;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Options shared by run, replay and check: where the rules and config come from, and where alerts go. */
+public final class CommonOptions {
+    @Option(names = "--rules", paramLabel = "PATH",
+            description = "DRL rule file or directory (repeatable). Default: the embedded rule pack.")
+    List<Path> rules = new ArrayList<>();
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config laid over the embedded default.")
+    Path config;
+
+    @Option(names = "--output", paramLabel = "FORMAT", description = "Alert format on stdout: text or json (Falco JSON lines).")
+    String output;
+
+    @Option(names = "--webhook", paramLabel = "URL", description = "Also POST each alert to this URL (outputs.webhook.url).")
+    String webhook;
+
+    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where undelivered webhook alerts are kept (outputs.webhook.spool_dir).")
+    Path spoolDir;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION",
+            description = "How long to wait at exit for webhook delivery, e.g. 2s, 500ms (outputs.webhook.drain_timeout).")
+    String drainTimeout;
+
+    /** The embedded defaults, the --config file, then these options, in that order of precedence. */
+    public Config config() {
+        Config c = config == null ? Config.defaults() : Config.load(config);
+        if (!rules.isEmpty()) {
+            c = c.with("rules.paths", rules.stream().map(Path::toString).toList(), "--rules");
+        }
+        if (output != null) {
+            String o = output.trim().toLowerCase(java.util.Locale.ROOT);
+            if (!o.equals("text") && !o.equals("json")) {
+                throw ExitException.badInput("--output: expected text or json, got '" + output + "'");
+            }
+            c = c.with("output.format", o, "--output");
+        }
+        if (webhook != null) {
+            c = c.with("outputs.webhook.url", webhook, "--webhook");
+        }
+        if (spoolDir != null) {
+            c = c.with("outputs.webhook.spool_dir", spoolDir.toString(), "--spool-dir");
+        }
+        if (drainTimeout != null) {
+            try {
+                c = c.with("outputs.webhook.drain_timeout", Durations.parseNanos(drainTimeout), "--drain-timeout");
+            } catch (IllegalArgumentException e) {
+                throw ExitException.badInput("--drain-timeout: " + e.getMessage());
+            }
+        }
+        return c;
+    }
+}

@@ -1,0 +1,174 @@
+package dev.forkwatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every kind of bad input: a clear message naming the place, exit code 2, and no partial run. */
+class BadInputTest {
+    static final String VF = "{\"type\":\"vfork\",\"ts\":1764300000000000000,\"pid\":2201,\"ppid\":2200,\"uid\":1000,\"comm\":\"make\"}";
+
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> badTraces() {
+        return Stream.of(
+                Arguments.of("{\"type\":\"vfork\",", ":2: malformed JSON"),
+                Arguments.of("[1,2]", ":2: expected a JSON object"),
+                Arguments.of("{\"type\":\"fork\",\"ts\":1}", ":2: unknown event type 'fork'"),
+                Arguments.of("{\"ts\":1764300000000000000,\"pid\":3}", ":2: missing required field 'type'"),
+                Arguments.of("{\"type\":\"exec\",\"ts\":1764300000000000000,\"pid\":3,\"comm\":\"x\"}", ":2: missing required field 'filename' for exec event"),
+                Arguments.of("{\"type\":\"exit\",\"pid\":3}", ":2: missing required field 'ts' for exit event"),
+                Arguments.of("{\"type\":\"exit\",\"ts\":\"soon\",\"pid\":3}", ":2: field 'ts' must be an integer"),
+                Arguments.of("{\"type\":\"exit\",\"ts\":1764300000000000000,\"pid\":-4}", ":2: field 'pid' must be a positive pid"),
+                Arguments.of("{\"type\":\"vfork\",\"ts\":1764300000000000000,\"pid\":3,\"ppid\":2,\"uid\":0,\"comm\":\"a\",\"via\":\"fork\"}", ":2: field 'via' must be vfork, clone or clone3"),
+                Arguments.of("{\"type\":\"exit\",\"ts\":1764300000000000000,\"pid\":3} x", ":2: "));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badTraces")
+    void badTraceLineNamesFileAndLine(String line, String expected) throws IOException {
+        Path f = dir.resolve("t.jsonl");
+        Files.writeString(f, VF + "\n" + line + "\n");
+        Cli.Result r = Cli.run("replay", f.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(f + expected);
+    }
+
+    @Test
+    void alertsBeforeABadLineAreStillDelivered() throws IOException {
+        Path f = dir.resolve("t.jsonl");
+        Files.writeString(f, VF + "\n"
+                + "{\"type\":\"exit\",\"ts\":1764300000001000000,\"pid\":2201,\"exit_code\":127}\n"
+                + "{\"type\":\"clock\",\"ts\":1764300001000000000}\n"
+                + "oops\n");
+        Cli.Result r = Cli.run("replay", f.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.out()).contains("Vfork child exited without exec");
+        assertThat(r.err()).contains(f + ":4: malformed JSON");
+    }
+
+    @Test
+    void missingTraceFile() {
+        Cli.Result r = Cli.run("replay", dir.resolve("nope.jsonl").toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains("nope.jsonl: trace file not found");
+    }
+
+    @Test
+    void brokenRuleIsReportedWithLineAndColumnAndNothingRuns() throws IOException {
+        Path rules = dir.resolve("bad.drl");
+        Files.writeString(rules, "rule \"x\"\n@priority(\"Warning\") @tags(\"a\") @description(\"d\")\nwhen\n    Vfork( pid == )\nthen\nend\n");
+        for (String cmd : new String[] {"check", "replay"}) {
+            Cli.Result r = cmd.equals("check") ? Cli.run("check", "--rules", rules.toString())
+                    : Cli.run("replay", "--rules", rules.toString(), Cli.sample("stalled-child.jsonl"));
+            assertThat(r.code()).as(cmd).isEqualTo(ExitCode.BAD_INPUT);
+            assertThat(r.err()).as(cmd).containsPattern(java.util.regex.Pattern.quote(rules.toString()) + ":4:\\d+: ");
+            assertThat(r.out()).as(cmd).isEmpty();
+        }
+    }
+
+    @Test
+    void unknownTypeInRuleNamesTheLine() throws IOException {
+        Path rules = dir.resolve("bad.drl");
+        Files.writeString(rules, "package my.rules\n\nrule \"x\"\n@priority(\"Warning\") @tags(\"a\") @description(\"d\")\nwhen\n    Fork( pid == 1 )\nthen\nend\n");
+        Cli.Result r = Cli.run("check", "--rules", rules.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(rules + ":6:");
+    }
+
+    @Test
+    void unknownParameterNamesColumn() throws IOException {
+        Path rules = dir.resolve("p.drl");
+        Files.writeString(rules, "rule \"x\"\n@priority(\"Warning\") @tags(\"a\") @description(\"d\")\nwhen\n    $v : Vfork()\n    not Exec(pid == $v.pid, this after[0ms, ${vfork.stal_threshold}] $v)\nthen\nend\n");
+        Cli.Result r = Cli.run("check", "--rules", rules.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(rules + ":5:45: unknown parameter 'vfork.stal_threshold'");
+    }
+
+    @Test
+    void missingMetadataAndBadPriority() throws IOException {
+        Path rules = dir.resolve("m.drl");
+        Files.writeString(rules, "rule \"no meta\"\nwhen\n    Vfork()\nthen\nend\n\n"
+                + "rule \"bad prio\"\n@priority(\"Urgent\") @tags(\"a\") @description(\"d\")\nwhen\n    Exec()\nthen\nend\n");
+        Cli.Result r = Cli.run("check", "--rules", rules.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(rules + ":1:1: rule \"no meta\": missing metadata @priority, @tags, @description")
+                .contains(rules + ":7:1: rule \"bad prio\": unknown priority 'Urgent'");
+    }
+
+    @Test
+    void missingRulePath() {
+        Cli.Result r = Cli.run("check", "--rules", dir.resolve("none").toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains("none:1:1: no such file or directory");
+    }
+
+    @Test
+    void configUnknownKeyNamesLine() throws IOException {
+        Path cfg = dir.resolve("c.yaml");
+        Files.writeString(cfg, "output:\n  format: json\nengine:\n  reorder_alowance: 50ms\n");
+        Cli.Result r = Cli.run("check", "--config", cfg.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(cfg + ":4:3: unknown key 'engine.reorder_alowance' (did you mean 'engine.reorder_allowance'?)");
+    }
+
+    @Test
+    void configWrongTypeNamesKeyAndLine() throws IOException {
+        Path cfg = dir.resolve("c.yaml");
+        Files.writeString(cfg, "engine:\n  reorder_allowance: soon\n");
+        Cli.Result r = Cli.run("check", "--config", cfg.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(cfg + ":2:3: engine.reorder_allowance: expected a duration like 5s, 100ms, 2m or 1h, got 'soon'");
+    }
+
+    @Test
+    void configBadYaml() throws IOException {
+        Path cfg = dir.resolve("c.yaml");
+        Files.writeString(cfg, "output:\n  format: [json\n");
+        Cli.Result r = Cli.run("check", "--config", cfg.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(cfg + ":").contains("not valid YAML");
+    }
+
+    @Test
+    void configParamTypoIsCaught() throws IOException {
+        Path cfg = dir.resolve("c.yaml");
+        Files.writeString(cfg, "params:\n  vfork:\n    stall_treshold: 2s\n");
+        Cli.Result r = Cli.run("check", "--config", cfg.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(cfg + ":3:1: parameter 'params.vfork.stall_treshold' is not used by any rule");
+    }
+
+    @Test
+    void missingConfigFile() {
+        Cli.Result r = Cli.run("check", "--config", dir.resolve("x.yaml").toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains("x.yaml: config file not found");
+    }
+
+    @Test
+    void badArguments() {
+        assertThat(Cli.run("replay").code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(Cli.run("replay", "--bogus", "x").code()).isEqualTo(ExitCode.BAD_INPUT);
+        Cli.Result r = Cli.run("replay", "--output", "xml", Cli.sample("stalled-child.jsonl"));
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains("--output: expected text or json, got 'xml'");
+        assertThat(Cli.run("nosuchcommand").code()).isEqualTo(ExitCode.BAD_INPUT);
+    }
+
+    @Test
+    void checkListsRulesOfTheDefaultPack() {
+        Cli.Result r = Cli.run("check");
+        assertThat(r.code()).isZero();
+        assertThat(r.out().split("\n")).contains("Vfork child stalled", "Vfork child exited without exec", "Vfork storm");
+    }
+}

@@ -1,0 +1,128 @@
+package dev.forkwatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forkwatch.alert.Hostname;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** End to end: replay the sample traces in samples/traces and check the JSON alerts. */
+class ReplayCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static List<JsonNode> alerts(String out) throws Exception {
+        List<JsonNode> list = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (!line.isBlank()) {
+                list.add(JSON.readTree(line));
+            }
+        }
+        return list;
+    }
+
+    @Test
+    void stalledChildSample() throws Exception {
+        Cli.Result r = Cli.run("replay", "--output", "json", Cli.sample("stalled-child.jsonl"));
+        assertThat(r.code()).as(r.err()).isZero();
+        List<JsonNode> a = alerts(r.out());
+        assertThat(a).hasSize(1);
+        JsonNode n = a.get(0);
+        assertThat(n.get("rule").asText()).isEqualTo("Vfork child stalled");
+        assertThat(n.get("priority").asText()).isEqualTo("Warning");
+        assertThat(n.get("time").asText()).isEqualTo("2025-11-28T03:20:05.000000000Z");
+        assertThat(n.get("source").asText()).isEqualTo("forkwatch");
+        assertThat(n.get("hostname").asText()).isEqualTo(Hostname.local());
+        assertThat(UUID.fromString(n.get("uuid").asText())).isNotNull();
+        assertThat(n.get("tags")).extracting(JsonNode::asText).contains("vfork", "T1499");
+        JsonNode f = n.get("output_fields");
+        assertThat(f.get("proc.pid").asInt()).isEqualTo(5101);
+        assertThat(f.get("proc.ppid").asInt()).isEqualTo(5100);
+        assertThat(f.get("proc.pname").asText()).isEqualTo("java");
+        assertThat(f.get("user.uid").asInt()).isEqualTo(1000);
+        assertThat(f.get("vfork.via").asText()).isEqualTo("clone3");
+        assertThat(f.get("vfork.elapsed_ns").asLong()).isEqualTo(5_000_000_000L);
+        assertThat(n.get("output").asText()).contains("5101").contains("java");
+        assertThat(r.err()).contains("replayed 5 events").contains("1 alert(s)");
+    }
+
+    @Test
+    void failedExecSample() throws Exception {
+        Cli.Result r = Cli.run("replay", "--output", "json", Cli.sample("failed-exec.jsonl"));
+        assertThat(r.code()).isZero();
+        List<JsonNode> a = alerts(r.out());
+        assertThat(a).extracting(n -> n.get("rule").asText()).containsExactly("Vfork child exited without exec");
+        assertThat(a.get(0).get("priority").asText()).isEqualTo("Notice");
+        assertThat(a.get(0).get("output_fields").get("proc.pid").asInt()).isEqualTo(6201);
+        assertThat(a.get(0).get("output_fields").get("proc.exit_code").asInt()).isEqualTo(127);
+        assertThat(a.get(0).get("time").asText()).isEqualTo("2025-11-28T03:20:00.000200000Z");
+    }
+
+    @Test
+    void stormSample() throws Exception {
+        Cli.Result r = Cli.run("replay", "--output", "json", Cli.sample("storm.jsonl"));
+        List<JsonNode> a = alerts(r.out());
+        assertThat(a).hasSize(1);
+        assertThat(a.get(0).get("rule").asText()).isEqualTo("Vfork storm");
+        assertThat(a.get(0).get("output_fields").get("proc.pid").asInt()).isEqualTo(6999); // the parent
+        assertThat(a.get(0).get("output_fields").get("vfork.count").asInt()).isEqualTo(101);
+    }
+
+    @Test
+    void healthySampleRaisesNothing() {
+        Cli.Result r = Cli.run("replay", "--output", "json", Cli.sample("healthy-build.jsonl"));
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).contains("replayed 80 events").contains("0 alert(s)");
+    }
+
+    @Test
+    void mixedSampleInTextForm() {
+        Cli.Result r = Cli.run("replay", Cli.sample("mixed.jsonl"));
+        assertThat(r.code()).isZero();
+        assertThat(r.out().split("\n")).containsExactly(
+                "2025-11-28T03:20:00.000500000Z Warning Vfork child exec from writable directory: vfork child 8101 of nginx (pid 8100) exec'd /tmp/.x/payload from a world-writable directory",
+                "2025-11-28T03:20:00.300500000Z Notice Vfork child exited without exec: vfork child 8301 of sshd (pid 8300) exited with code 126 without exec after 500.0us",
+                "2025-11-28T03:20:01.700100000Z Notice Vfork parent blocked: cron (pid 8200) was blocked 1.500s in vfork until child 8201 exec'd or exited",
+                "2025-11-28T03:20:05.400000000Z Warning Vfork child stalled: vfork child 8401 of java (pid 8400, via clone3) neither exec'd nor exited within 5.000s; the parent is blocked");
+    }
+
+    @Test
+    void severalFilesReplayAsOneStream() throws Exception {
+        Cli.Result r = Cli.run("replay", "--output", "json", Cli.sample("failed-exec.jsonl"), Cli.sample("storm.jsonl"));
+        // storm.jsonl starts at the same epoch time: its events are late relative to the first file's clock
+        // record, so they are counted as late but still evaluated.
+        assertThat(r.code()).isZero();
+        assertThat(alerts(r.out())).extracting(n -> n.get("rule").asText()).contains("Vfork child exited without exec");
+        assertThat(r.err()).contains("replayed 483 events from 2 file(s)");
+    }
+
+    @Test
+    void configChangesThreshold() throws Exception {
+        java.nio.file.Path cfg = java.nio.file.Files.createTempFile("fw", ".yaml");
+        try {
+            java.nio.file.Files.writeString(cfg, "params:\n  vfork:\n    stall_threshold: 2s\n");
+            Cli.Result r = Cli.run("replay", "--output", "json", "--config", cfg.toString(), Cli.sample("stalled-child.jsonl"));
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(alerts(r.out()).get(0).get("time").asText()).isEqualTo("2025-11-28T03:20:02.000000000Z");
+        } finally {
+            java.nio.file.Files.deleteIfExists(cfg);
+        }
+    }
+
+    @Test
+    void emptyTraceWorks() throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("fw", ".jsonl");
+        try {
+            Cli.Result r = Cli.run("replay", f.toString());
+            assertThat(r.code()).isZero();
+            assertThat(r.out()).isEmpty();
+            assertThat(r.err()).contains("replayed 0 events");
+        } finally {
+            java.nio.file.Files.deleteIfExists(f);
+        }
+    }
+}
