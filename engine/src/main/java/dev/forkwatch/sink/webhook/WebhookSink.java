@@ -271,7 +271,8 @@ public final class WebhookSink implements Sink {
                 } else {
                     retried.incrementAndGet();
                     failedInRow++;
-                    if (!o.detail.equals(lastError)) {
+                    boolean cutByDrain = closing && System.nanoTime() - drainDeadlineNanos >= 0;
+                    if (!o.detail.equals(lastError) && !cutByDrain) {
                         log("delivery failed, will retry: " + o.detail);
                         lastError = o.detail;
                     }
