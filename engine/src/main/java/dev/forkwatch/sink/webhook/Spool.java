@@ -142,6 +142,7 @@ final class Spool implements Closeable {
         fillPos = headOff;
         writeSeg = Math.max(cSeg, segments.isEmpty() ? 0 : segments.last()) + 1;
         openWriter();
+        commitCursor(); // drops segments an earlier run delivered in full
     }
 
     /** Bytes cut from the end of the newest segment at open (a torn write), 0 normally. */
