@@ -45,6 +45,7 @@ public final class RulePack {
     public static final String EMBEDDED_DIR = "/forkwatch/rules";
     private static final String RESOURCES = "src/main/resources/";
     private static final Pattern PARSER_POS = Pattern.compile("^Line (\\d+):(\\d+)");
+    private static final Pattern RULE_NAME = Pattern.compile("^:?\\s*\\[Rule name='([^']+)'\\]");
     private static final Pattern RULE_DECL = Pattern.compile("^\\s*rule\\s+(\"([^\"]+)\"|'([^']+)'|(\\S+))", Pattern.MULTILINE);
 
     private final KieBase base;
@@ -115,6 +116,21 @@ public final class RulePack {
                     col = Integer.parseInt(lc.group(2)) + 1;
                     text = text.substring(lc.end()).trim();
                 }
+                Matcher rn = RULE_NAME.matcher(text);
+                if (line <= 0 && rn.find()) { // consequence errors carry the rule name, not a line
+                    int[] where = declaration(sources, rn.group(1));
+                    if (where[0] >= 0) {
+                        file = sources.get(where[0]).name();
+                        line = where[1];
+                    }
+                    text = "rule \"" + rn.group(1) + "\": " + text.substring(rn.end()).trim();
+                }
+                if (s != null && !text.contains("rule \"")) {
+                    String rule = ruleAt(s.text(), line);
+                    if (rule != null) {
+                        text = "rule \"" + rule + "\": " + text;
+                    }
+                }
                 errors.add(new RuleError(file, line, p == null ? col : p.originalColumn(line, col), text));
             }
         }
@@ -157,6 +173,20 @@ public final class RulePack {
                         "parameter 'params." + e.getKey() + "' is not used by any rule (a typo?)"));
             }
         }
+    }
+
+    /** The name of the rule declared last at or before {@code line}, or null. */
+    private static String ruleAt(String text, int line) {
+        Matcher m = RULE_DECL.matcher(text);
+        String name = null;
+        while (m.find()) {
+            int at = (int) text.substring(0, m.start(1)).chars().filter(c -> c == '\n').count() + 1;
+            if (at > line) {
+                break;
+            }
+            name = m.group(2) != null ? m.group(2) : m.group(3) != null ? m.group(3) : m.group(4);
+        }
+        return name;
     }
 
     /** [source index, line] of {@code rule "name"}, or [-1, 1]. */

@@ -86,6 +86,16 @@ class BadInputTest {
     }
 
     @Test
+    void brokenConsequenceNamesTheRule() throws IOException {
+        Path rules = dir.resolve("c.drl");
+        Files.writeString(rules, "// a comment\n\nrule \"y\"\n@priority(\"Warning\") @tags(\"a\") @description(\"d\")\nwhen\n    $v : Vfork()\n"
+                + "then\n    alerts.child(drools, $v, 42);\nend\n");
+        Cli.Result r = Cli.run("check", "--rules", rules.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(rules + ":3:1: rule \"y\": The method child(");
+    }
+
+    @Test
     void unknownParameterNamesColumn() throws IOException {
         Path rules = dir.resolve("p.drl");
         Files.writeString(rules, "rule \"x\"\n@priority(\"Warning\") @tags(\"a\") @description(\"d\")\nwhen\n    $v : Vfork()\n    not Exec(pid == $v.pid, this after[0ms, ${vfork.stal_threshold}] $v)\nthen\nend\n");

@@ -114,6 +114,18 @@ class ReplayCommandTest {
     }
 
     @Test
+    void customRuleFromTheDocsRunsBesideTheDefaultPack() throws Exception {
+        Cli.Result r = Cli.run("replay", "--output", "json", "--rules", Cli.root().resolve("samples/rules").toString(),
+                "--rules", Cli.root().resolve("rules").toString(), Cli.sample("shell.jsonl"));
+        assertThat(r.code()).as(r.err()).isZero();
+        List<JsonNode> a = alerts(r.out());
+        assertThat(a).extracting(n -> n.get("rule").asText()).containsExactly("Vfork child execs a shell");
+        assertThat(a.get(0).get("output").asText()).isEqualTo("php-fpm (pid 9100) spawned a shell /bin/sh");
+        assertThat(a.get(0).get("tags")).extracting(JsonNode::asText).containsExactly("process", "vfork", "T1059.004");
+        assertThat(a.get(0).get("priority").asText()).isEqualTo("Notice");
+    }
+
+    @Test
     void emptyTraceWorks() throws Exception {
         java.nio.file.Path f = java.nio.file.Files.createTempFile("fw", ".jsonl");
         try {
