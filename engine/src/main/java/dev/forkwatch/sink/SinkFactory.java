@@ -1,5 +1,6 @@
 package dev.forkwatch.sink;
 
+import dev.forkwatch.cli.ExitCode;
 import dev.forkwatch.config.Config;
 import dev.forkwatch.sink.webhook.WebhookSettings;
 import dev.forkwatch.sink.webhook.WebhookSink;
@@ -32,6 +33,17 @@ public final class SinkFactory {
             sinks.add(new WebhookSink(WebhookSettings.from(config, env, err), err));
         }
         return new CompositeSink(sinks);
+    }
+
+    /**
+     * After the sink is closed: prints the webhook summary (delivered, retried, dead-lettered, refused, left in
+     * spool) to {@code err} and returns {@link ExitCode#UNDELIVERED} when alerts were left in the spool or refused,
+     * else {@link ExitCode#OK}. Without a webhook: prints nothing, returns OK.
+     */
+    public static int report(Sink sink, PrintStream err) {
+        Optional<WebhookStats> st = webhookStats(sink);
+        st.ifPresent(s -> err.println("forkwatch: " + s.summary()));
+        return st.filter(WebhookStats::undelivered).isPresent() ? ExitCode.UNDELIVERED : ExitCode.OK;
     }
 
     /** The webhook's counters, if {@code sink} (as made by {@link #create}) has a webhook. Valid after close too. */
