@@ -16,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -75,7 +76,14 @@ final class Spool implements Closeable {
         this.dir = dir;
         this.maxBytes = maxBytes;
         this.syncEachAppend = syncEachAppend;
-        Files.createDirectories(dir);
+        if (!Files.isDirectory(dir)) {
+            // alerts name processes and users: the spool is for the owner only
+            try {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createDirectories(dir);
+            }
+        }
         lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock l;
         try {

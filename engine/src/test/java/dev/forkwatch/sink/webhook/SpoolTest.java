@@ -39,6 +39,7 @@ class SpoolTest {
 
     @Test
     void keepsOrderAcrossRestartsAndResumesAfterTheCursor() throws Exception {
+        new Spool(dir.resolve("sub"), 4096, true).close(); // a new spool dir is private
         try (Spool s = new Spool(dir, 1 << 20, true)) {
             for (int i = 0; i < 5; i++) {
                 assertThat(s.append(json(i), 1000 + i)).isTrue();
@@ -57,6 +58,7 @@ class SpoolTest {
             assertThat(s.pendingBytes()).isZero();
             s.commitCursor();
         }
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("sub")))).isEqualTo("rwx------");
         // everything delivered: the old segments are gone
         try (Spool s = new Spool(dir, 1 << 20, true)) {
             assertThat(s.peek()).isNull();
