@@ -227,29 +227,36 @@ final class Spool implements Closeable {
      * oldest alerts are kept. With per-append sync the record is fsync'd before this returns; otherwise it is
      * written (it survives a crash of this process) and fsync'd by the next {@link #sync}.
      */
-    synchronized boolean append(String json, long nowMs) throws IOException {
+    boolean append(String json, long nowMs) throws IOException {
         byte[] line = (nowMs + " " + json + "\n").getBytes(StandardCharsets.UTF_8);
-        if (pendingBytes + line.length > maxBytes) {
-            return false;
-        }
-        if (writeSize > 0 && writeSize + line.length > SEGMENT_BYTES) {
-            writer.force(false);
-            writer.close();
-            writeSeg++;
-            openWriter();
-        }
-        ByteBuffer b = ByteBuffer.wrap(line);
-        while (b.hasRemaining()) {
-            writer.write(b);
+        FileChannel w;
+        synchronized (this) {
+            if (pendingBytes + line.length > maxBytes) {
+                return false;
+            }
+            if (writeSize > 0 && writeSize + line.length > SEGMENT_BYTES) {
+                writer.force(false);
+                writer.close();
+                writeSeg++;
+                openWriter();
+            }
+            ByteBuffer b = ByteBuffer.wrap(line);
+            while (b.hasRemaining()) {
+                writer.write(b);
+            }
+            if (!syncEachAppend) {
+                unsynced = true;
+            }
+            writeSize += line.length;
+            pendingBytes += line.length;
+            pendingCount++;
+            w = writer;
         }
         if (syncEachAppend) {
-            writer.force(false);
-        } else {
-            unsynced = true;
+            // outside the lock, so that the delivery thread is not held up by the disk; only this (producer)
+            // thread rolls segments, so w cannot be closed under us
+            w.force(false);
         }
-        writeSize += line.length;
-        pendingBytes += line.length;
-        pendingCount++;
         return true;
     }
 

@@ -67,8 +67,10 @@ class SlowReceiverTest {
             assertThat(st.delivered() + st.pending()).isEqualTo(expected);
             assertThat(st.refused()).isZero();
             // generous: the webhook may cost fsyncs, never a network round trip per alert
-            assertThat((double) withWebhook / base).isLessThan(2.0);
-            assertThat(withWebhook).isLessThan(base + 2000L * expected / 10);
+            // waiting on the receiver even for a quarter of the alerts would take 2 s x alerts / 4
+            assertThat(withWebhook).isLessThan(base + 2000L * expected / 4);
+            // generous (the machine may be shared): the webhook may cost fsyncs, never a round trip per alert
+            assertThat((double) withWebhook / base).isLessThan(3.0);
         }
     }
 }
