@@ -24,13 +24,21 @@ public final class TraceGenerator {
     private TraceGenerator() {
     }
 
+    /** What a generated trace holds: events written, and the misbehaviour put in on purpose. */
+    public record Counts(long events, long failedExecs, long stalls, long storms) {
+    }
+
     /** Writes about {@code events} events (whole children only) at {@code ratePerSec} events per second. */
-    public static long write(Path file, long events, long ratePerSec, long seed) throws IOException {
+    public static Counts write(Path file, long events, long ratePerSec, long seed) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         long stepNs = 1_000_000_000L / Math.max(1, ratePerSec);
         long t = T0;
         int nextPid = 1000;
         long written = 0;
+        long failed = 0;
+        long stalls = 0;
+        long storms = 0;
+        long lastStormNs = 0;
         // Events are written in time order, as a recorder would see them: later ones wait in a queue.
         PriorityQueue<Event> later = new PriorityQueue<>(Comparator.comparingLong(Event::ts));
         try (TraceWriter w = new TraceWriter(file, Long.MAX_VALUE)) {
@@ -39,7 +47,12 @@ public final class TraceGenerator {
                     w.event(later.poll());
                 }
                 int ppid = 300 + rnd.nextInt(1024);
-                boolean storm = rnd.nextInt(20_000) == 0;
+                // at most one storm a minute, so each is reported once (vfork.storm_suppress is 60 s per parent)
+                boolean storm = rnd.nextInt(5_000) == 0 && (storms == 0 || t - lastStormNs > 61_000_000_000L);
+                if (storm) {
+                    storms++;
+                    lastStormNs = t;
+                }
                 int children = storm ? 150 : 1;
                 for (int c = 0; c < children && written < events; c++) {
                     int pid = nextPid;
@@ -47,11 +60,13 @@ public final class TraceGenerator {
                     w.event(new Vfork(t, pid, ppid, 1000, "make", "clone3"));
                     final long t1 = t;
                     int fate = rnd.nextInt(10_000);
-                    if (fate < 10) { // failed exec
+                    if (fate < 10 && !storm) { // failed exec
+                        failed++;
                         later.add(new Exit(t1 + 200_000, pid, 127, 0));
                         later.add(new VforkReturn(t1 + 210_000, ppid, pid, 210_000));
                         written += 3;
-                    } else if (fate < 12) { // stall: exec only after 6 s
+                    } else if (fate < 12 && !storm) { // stall: exec only after 6 s
+                        stalls++;
                         later.add(new Exec(t1 + 6_000_000_000L, pid, "sleep", "/usr/bin/sleep"));
                         written += 2;
                     } else {
@@ -70,6 +85,6 @@ public final class TraceGenerator {
             }
             w.close(t);
         }
-        return written;
+        return new Counts(written, failed, stalls, storms);
     }
 }

@@ -44,7 +44,7 @@ final class BenchCommand implements Runnable {
             Path dir = Files.createTempDirectory("forkwatch-bench");
             Path trace = dir.resolve("trace.jsonl");
             try {
-                long n = TraceGenerator.write(trace, events, rate, 42);
+                long n = TraceGenerator.write(trace, events, rate, 42).events();
                 bench.main.err.printf("generated %d events (%d MiB)%n", n, Files.size(trace) >> 20);
                 ReplayBench.Result r = ReplayBench.run(trace, rounds, options.config(), bench.main.err);
                 bench.main.out.printf("events=%d baseline_ev_per_s=%.0f engine_ev_per_s=%.0f baseline_over_engine=%.2f"

@@ -36,9 +36,11 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             int code = codeFor(ex);
             if (code == ExitCode.INTERNAL) {
-                throw ex;
+                err.println("forkwatch: internal error (a bug; please report it with this trace): " + ex);
+                ex.printStackTrace(err);
+                return code;
             }
-            err.println("forkwatch: " + ex.getMessage().replace("\n", "\nforkwatch: "));
+            err.println("forkwatch: " + String.valueOf(ex.getMessage()).replace("\n", "\nforkwatch: "));
             return code;
         });
         cl.setParameterExceptionHandler((ex, a) -> {

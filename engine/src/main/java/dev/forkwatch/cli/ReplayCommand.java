@@ -34,10 +34,14 @@ final class ReplayCommand implements Callable<Integer> {
         Sink sink;
         try (Pipeline p = Pipeline.open(options.config(), main.out)) {
             sink = p.sink();
-            for (Path f : files) {
-                new TraceReader(f).run(p);
+            try {
+                for (Path f : files) {
+                    new TraceReader(f).run(p);
+                }
+            } finally {
+                // Also on a bad line: the events accepted before it are fully evaluated, their alerts delivered.
+                p.finish();
             }
-            p.finish();
             RuleEngine.Stats s = p.engine().stats();
             main.err.printf("forkwatch: replayed %d events from %d file(s): %d alert(s), %d late event(s)%n",
                     s.events(), files.size(), s.alerts(), s.late());
