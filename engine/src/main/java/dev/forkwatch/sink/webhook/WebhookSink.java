@@ -207,6 +207,9 @@ public final class WebhookSink implements Sink {
             } catch (InterruptedException e) {
                 return; // close() gave up waiting
             } catch (IOException | RuntimeException e) {
+                if (closing && Thread.currentThread().isInterrupted()) {
+                    return; // close() interrupted a file or network operation: nothing to report
+                }
                 log("delivery error, alerts stay in the spool, retrying in 1s: " + e);
                 try {
                     sleepUntilRetry(1000);
@@ -223,64 +226,61 @@ public final class WebhookSink implements Sink {
     private void deliverUntilDone() throws IOException, InterruptedException {
         long lastCommit = System.nanoTime();
         int attempt = 0;
-        {
-            while (true) {
-                if (closing && System.nanoTime() - drainDeadlineNanos >= 0) {
+        while (true) { // one iteration: one attempt at the head of the spool
+            if (closing && System.nanoTime() - drainDeadlineNanos >= 0) {
+                return;
+            }
+            if (System.nanoTime() - lastCommit > CURSOR_COMMIT_MS * 1_000_000L) {
+                spool.commitCursor();
+                lastCommit = System.nanoTime();
+            }
+            Spool.Record r = spool.peek();
+            if (r == null) {
+                if (closing) {
                     return;
                 }
-                if (System.nanoTime() - lastCommit > CURSOR_COMMIT_MS * 1_000_000L) {
-                    spool.commitCursor();
-                    lastCommit = System.nanoTime();
-                }
-                Spool.Record r = spool.peek();
-                if (r == null) {
-                    if (closing) {
-                        return;
+                // idle: the cursor is saved by the periodic check above, not after every alert
+                synchronized (wake) {
+                    if (spool.peek() == null && !closing) {
+                        wake.wait(CURSOR_COMMIT_MS);
                     }
-                    spool.commitCursor();
-                    lastCommit = System.nanoTime();
-                    synchronized (wake) {
-                        if (spool.peek() == null && !closing) {
-                            wake.wait(CURSOR_COMMIT_MS);
-                        }
-                    }
-                    continue;
                 }
-                long now = clock.millis();
-                if (r.json() == null) {
-                    giveUp(r, "corrupt spool record", now);
-                    continue;
+                continue;
+            }
+            long now = clock.millis();
+            if (r.json() == null) {
+                giveUp(r, "corrupt spool record", now);
+                continue;
+            }
+            if (now - r.spooledAtMs() > settings.maxAge().toMillis()) {
+                giveUp(r, "not delivered within retry.max_age " + settings.maxAge(), now);
+                continue;
+            }
+            Outcome o = post(r);
+            if (o.kind == Outcome.Kind.DELIVERED) {
+                if (failedInRow > 0) {
+                    log("delivery resumed after " + failedInRow + " failed attempt(s)");
                 }
-                if (now - r.spooledAtMs() > settings.maxAge().toMillis()) {
-                    giveUp(r, "not delivered within retry.max_age " + settings.maxAge(), now);
-                    continue;
+                failedInRow = 0;
+                lastError = null;
+                attempt = 0;
+                delivered.incrementAndGet();
+                spool.advance(r);
+            } else if (o.kind == Outcome.Kind.REJECTED) {
+                attempt = 0;
+                giveUp(r, o.detail, now);
+            } else {
+                retried.incrementAndGet();
+                failedInRow++;
+                boolean cutByDrain = closing && System.nanoTime() - drainDeadlineNanos >= 0;
+                if (!o.detail.equals(lastError) && !cutByDrain) {
+                    log("delivery failed, will retry: " + o.detail);
+                    lastError = o.detail;
                 }
-                Outcome o = post(r);
-                if (o.kind == Outcome.Kind.DELIVERED) {
-                    if (failedInRow > 0) {
-                        log("delivery resumed after " + failedInRow + " failed attempt(s)");
-                    }
-                    failedInRow = 0;
-                    lastError = null;
-                    attempt = 0;
-                    delivered.incrementAndGet();
-                    spool.advance(r);
-                } else if (o.kind == Outcome.Kind.REJECTED) {
-                    attempt = 0;
-                    giveUp(r, o.detail, now);
-                } else {
-                    retried.incrementAndGet();
-                    failedInRow++;
-                    boolean cutByDrain = closing && System.nanoTime() - drainDeadlineNanos >= 0;
-                    if (!o.detail.equals(lastError) && !cutByDrain) {
-                        log("delivery failed, will retry: " + o.detail);
-                        lastError = o.detail;
-                    }
-                    long wait = o.retryAfterMs >= 0 ? Math.min(o.retryAfterMs, settings.maxBackoff().toMillis())
-                            : backoffMs(attempt);
-                    attempt++;
-                    sleepUntilRetry(wait);
-                }
+                long wait = o.retryAfterMs >= 0 ? Math.min(o.retryAfterMs, settings.maxBackoff().toMillis())
+                        : backoffMs(attempt);
+                attempt++;
+                sleepUntilRetry(wait);
             }
         }
     }
