@@ -12,7 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A forkwatch process killed with SIGKILL while alerts wait in the spool: the next start delivers them all. */
@@ -20,13 +21,15 @@ class KillNineTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void alertsSpooledByAProcessKilledWithSigkillAreDeliveredByTheNextStart() throws Exception {
+    /** 0ms: fsync per alert; 50ms: group commit, where accept() returns after write(2) only. Both survive SIGKILL. */
+    @ParameterizedTest
+    @ValueSource(strings = {"0ms", "50ms"})
+    void alertsSpooledByAProcessKilledWithSigkillAreDeliveredByTheNextStart(String fsyncInterval) throws Exception {
         Path spool = tmp.resolve("spool");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String dead = "http://127.0.0.1:" + WebhookSinkTest.deadPort() + "/";
         Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                SpoolChild.class.getName(), spool.toString(), dead, "25")
+                SpoolChild.class.getName(), spool.toString(), dead, "25", fsyncInterval)
                 .redirectError(tmp.resolve("child-stderr.txt").toFile()).start();
         List<String> uuids = new ArrayList<>();
         try {
