@@ -32,7 +32,7 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Sink sink;
-        try (Pipeline p = Pipeline.open(options.config(), main.out)) {
+        try (Pipeline p = Pipeline.open(options.config(), main.out, main.err)) {
             sink = p.sink();
             try {
                 for (Path f : files) {

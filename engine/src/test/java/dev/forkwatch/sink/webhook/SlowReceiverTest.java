@@ -27,7 +27,7 @@ class SlowReceiverTest {
 
     private static long replayMillis(Config c, Path trace, long[] alerts, Sink[] sinkOut) throws Exception {
         long t0 = System.nanoTime();
-        Pipeline p = Pipeline.open(c, NULL);
+        Pipeline p = Pipeline.open(c, NULL, System.err);
         new TraceReader(trace).run(p);
         p.finish();
         long ms = (System.nanoTime() - t0) / 1_000_000L;
