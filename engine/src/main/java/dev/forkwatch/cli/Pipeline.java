@@ -29,9 +29,10 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
                 config.nanos("engine.event_retention"), sink::accept);
     }
 
-    public static Pipeline open(Config config, PrintStream out) {
+    /** Alerts go to {@code out}; sink messages (webhook retries, spool notes) to {@code err}. */
+    public static Pipeline open(Config config, PrintStream out, PrintStream err) {
         RulePack rules = RulePack.load(config);
-        Sink sink = SinkFactory.create(config, out);
+        Sink sink = SinkFactory.create(config, out, err, System.getenv());
         return new Pipeline(config, rules, sink);
     }
 

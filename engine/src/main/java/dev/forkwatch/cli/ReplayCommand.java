@@ -1,6 +1,8 @@
 package dev.forkwatch.cli;
 
 import dev.forkwatch.rules.RuleEngine;
+import dev.forkwatch.sink.Sink;
+import dev.forkwatch.sink.SinkFactory;
 import dev.forkwatch.source.TraceReader;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +31,9 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Pipeline p = Pipeline.open(options.config(), main.out)) {
+        Sink sink;
+        try (Pipeline p = Pipeline.open(options.config(), main.out, main.err)) {
+            sink = p.sink();
             try {
                 for (Path f : files) {
                     new TraceReader(f).run(p);
@@ -42,6 +46,6 @@ final class ReplayCommand implements Callable<Integer> {
             main.err.printf("forkwatch: replayed %d events from %d file(s): %d alert(s), %d late event(s)%n",
                     s.events(), files.size(), s.alerts(), s.late());
         }
-        return ExitCode.OK;
+        return SinkFactory.report(sink, main.err); // 4 when webhook alerts were left in the spool
     }
 }

@@ -113,6 +113,7 @@ public final class ConfigSchema {
         KEYS.put("outputs.webhook.spool_dir", Kind.STRING);
         KEYS.put("outputs.webhook.spool_max_bytes", Kind.INT);
         KEYS.put("outputs.webhook.drain_timeout", Kind.DURATION);
+        KEYS.put("outputs.webhook.fsync_interval", Kind.DURATION);
     }
 
     private static void section(String key) {

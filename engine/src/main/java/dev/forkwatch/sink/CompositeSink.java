@@ -12,6 +12,11 @@ public final class CompositeSink implements Sink {
         this.sinks = List.copyOf(sinks);
     }
 
+    /** The sinks, in order (SinkFactory reads the webhook's counters through this). */
+    public List<Sink> sinks() {
+        return sinks;
+    }
+
     @Override
     public void accept(Alert alert) {
         RuntimeException first = null;

@@ -1,0 +1,39 @@
+package dev.forkwatch.sink.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.forkwatch.cli.ExitCode;
+import dev.forkwatch.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `forkwatch replay --webhook URL --spool-dir DIR --drain-timeout D`: exit 4 while alerts stay spooled, then 0. */
+class ReplayWebhookTest {
+    @TempDir
+    Path tmp;
+
+    private static int replay(String url, Path spool, Path trace) {
+        PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        return Main.execute(out, err, "replay", "--webhook", url, "--spool-dir", spool.toString(),
+                "--drain-timeout", "300ms", trace.toString());
+    }
+
+    @Test
+    void replayExitsUndeliveredWhileTheReceiverIsDownAndDeliversOnTheNextRun() throws Exception {
+        Path trace = Path.of(System.getProperty("forkwatch.root", ".."), "samples", "traces", "failed-exec.jsonl");
+        Path spool = tmp.resolve("spool");
+        assertThat(replay("http://127.0.0.1:" + WebhookSinkTest.deadPort() + "/", spool, trace))
+                .isEqualTo(ExitCode.UNDELIVERED);
+        try (TestReceiver rx = TestReceiver.ok()) {
+            assertThat(replay(rx.url(), spool, trace)).isEqualTo(ExitCode.OK);
+            // the alert spooled by the first run, then the same alert (new uuid) from the second
+            assertThat(rx.requests()).hasSize(2);
+            assertThat(rx.requests().get(0).body()).contains("\"rule\":\"Vfork child exited without exec\"");
+        }
+    }
+}
