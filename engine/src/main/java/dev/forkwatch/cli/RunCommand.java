@@ -7,6 +7,8 @@ import dev.forkwatch.live.LiveRun;
 import dev.forkwatch.live.LiveSource;
 import dev.forkwatch.live.ProbeMode;
 import dev.forkwatch.rules.RuleEngine;
+import dev.forkwatch.sink.Sink;
+import dev.forkwatch.sink.SinkFactory;
 import dev.forkwatch.source.TraceWriter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,7 +24,7 @@ import sun.misc.SignalHandler;
 /**
  * Watches this host live: the kernel probes feed the same pipeline as replay. Prints one line with "ready" to
  * stderr once the probes are attached and the rules compiled; SIGTERM/SIGINT stop it cleanly (probes
- * detached, buffered events evaluated, counters printed, exit 0).
+ * detached, buffered events evaluated, counters printed, exit 0 — or 4 when webhook alerts stayed in the spool).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Watch this host live (as root) with the rules; see docs/operations.md.")
@@ -55,8 +57,10 @@ final class RunCommand implements Callable<Integer> {
         // Cheap host checks first: a non-root user learns that before waiting for the rules to compile.
         LiveSource.preflight(settings);
         String hostname = cfg.string("engine.hostname");
-        try (Pipeline pipeline = Pipeline.open(cfg, main.out);
+        Sink sink;
+        try (Pipeline pipeline = Pipeline.open(cfg, main.out, main.err);
              TraceWriter writer = record == null ? null : openRecord(record)) {
+            sink = pipeline.sink();
             LiveSource source = LiveSource.open(settings, msg -> main.err.println("forkwatch: " + msg));
             Tee receiver = new Tee(pipeline, writer);
             source.onDrop((total, delta) -> pipeline.sink().accept(
@@ -87,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
             main.err.printf("forkwatch: stopped: %d event(s), %d alert(s), %d lost record(s), %d untracked child(ren), "
                     + "%d record(s) sent by the kernel%n", s.events(), s.alerts(), k.lost(), k.overflow(), k.sent());
         }
-        return ExitCode.OK;
+        return SinkFactory.report(sink, main.err); // 4 when webhook alerts were left in the spool
     }
 
     private static TraceWriter openRecord(Path file) {
