@@ -1,21 +1,16 @@
 package dev.forkwatch.live;
 
-import com.sun.jna.Callback;
 import com.sun.jna.Library;
 import com.sun.jna.Pointer;
 
 /**
  * The libbpf 1.1 calls forkwatch uses, bound with JNA to the system's {@code libbpf.so.1} (Debian package
  * libbpf1). Only calls present in libbpf 1.1 are declared. Calls returning a pointer return null on error with
- * errno set ({@link com.sun.jna.Native#getLastError()}); int calls return a negative errno.
+ * errno set ({@link com.sun.jna.Native#getLastError()}); int calls return a negative errno. The ring buffer is
+ * read from its memory mapping ({@link RingReader}), not through libbpf's ring_buffer API.
  */
 interface LibBpf extends Library {
     String SONAME = "libbpf.so.1";
-
-    /** ring_buffer_sample_fn: called for each record during {@link #ring_buffer__consume}. */
-    interface SampleFn extends Callback {
-        int invoke(Pointer ctx, Pointer data, long size);
-    }
 
     Pointer bpf_object__open_mem(Pointer objBuf, long objBufSize, Pointer opts);
 
@@ -36,12 +31,6 @@ interface LibBpf extends Library {
     int bpf_map__set_max_entries(Pointer map, int maxEntries);
 
     int bpf_map__fd(Pointer map);
-
-    Pointer ring_buffer__new(int mapFd, SampleFn sample, Pointer ctx, Pointer opts);
-
-    int ring_buffer__consume(Pointer rb);
-
-    void ring_buffer__free(Pointer rb);
 
     int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
 

@@ -13,7 +13,15 @@ interface LibC extends Library {
     /** {@code ts} receives struct timespec {tv_sec, tv_nsec}: two longs on 64-bit Linux. */
     int clock_gettime(int clockId, long[] ts);
 
-    int geteuid();
+    int PROT_READ = 1;
+    int PROT_WRITE = 2;
+    int MAP_SHARED = 1;
+
+    int getpagesize();
+
+    com.sun.jna.Pointer mmap(com.sun.jna.Pointer addr, long length, int prot, int flags, int fd, long offset);
+
+    int munmap(com.sun.jna.Pointer addr, long length);
 
     static long nanos(int clockId) {
         long[] ts = new long[2];

@@ -241,9 +241,9 @@ final class LiveProbes implements AutoCloseable {
 
     static void checkRingSize(long size) {
         // The kernel wants a power of two and a multiple of the page size.
-        if (size < 4096 || size > (1L << 30) || Long.bitCount(size) != 1) {
-            throw ExitException.badInput("live.ring_size_bytes: expected a power of two between 4096 and 1073741824, got "
-                    + size);
+        if (size < 4096 || size > RingReader.MAX_SIZE || Long.bitCount(size) != 1) {
+            throw ExitException.badInput("live.ring_size_bytes: expected a power of two between 4096 and "
+                    + RingReader.MAX_SIZE + ", got " + size);
         }
     }
 

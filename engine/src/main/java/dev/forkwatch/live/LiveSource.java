@@ -2,7 +2,6 @@ package dev.forkwatch.live;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import dev.forkwatch.config.Config;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
@@ -15,7 +14,8 @@ import java.util.function.Consumer;
 
 /**
  * The live event source: the BPF probes ({@link LiveProbes}) and a drain loop. The kernel submits records
- * without wake-ups; every {@code live.drain_interval} the loop consumes the ring buffer, hands each decoded
+ * without wake-ups; every {@code live.drain_interval} the loop reads the ring buffer's memory directly
+ * ({@link RingReader}, no native call per record), hands each decoded
  * record to the receiver, then calls {@code clock(now)} so time-based rules fire on a quiet host. Every
  * {@code live.counter_poll} it reads the kernel counters and reports increases of lost/overflow to the
  * {@link DropListener}. Everything runs on the thread that calls {@link #run}; {@link #stop} may be called from
@@ -46,8 +46,7 @@ public final class LiveSource implements EventSource {
     private final BootClock clock = new BootClock();
     private final int countersFd;
     private final int cpus;
-    private final Pointer ring;
-    private final LibBpf.SampleFn sampleFn; // a field: JNA callbacks must stay strongly reachable
+    private final RingReader ring;
     private final Thread shutdownHook;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopped;
@@ -57,7 +56,6 @@ public final class LiveSource implements EventSource {
     private long decoded;
     private long undecodable;
     private EventReceiver receiver;
-    private RuntimeException callbackError;
 
     private LiveSource(Settings settings, LiveProbes probes) {
         this.settings = settings;
@@ -68,10 +66,10 @@ public final class LiveSource implements EventSource {
         if (cpus <= 0) {
             throw new IllegalStateException("libbpf_num_possible_cpus failed: " + cpus);
         }
-        this.sampleFn = (ctx, data, size) -> onRecord(data, size);
-        this.ring = bpf.ring_buffer__new(probes.mapFd("events"), sampleFn, null, null);
-        if (ring == null) {
-            throw LiveProbes.env("cannot set up the ring buffer reader: " + probes.strerror(Native.getLastError()));
+        try {
+            this.ring = new RingReader(probes.mapFd("events"), settings.ringSizeBytes());
+        } catch (IllegalStateException e) {
+            throw LiveProbes.env("cannot map the ring buffer: " + e.getMessage());
         }
         this.shutdownHook = new Thread(this::onJvmExit, "forkwatch-live-teardown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -157,36 +155,20 @@ public final class LiveSource implements EventSource {
 
     /** Consumes what is in the ring now, then tells the receiver the time. */
     void drain() {
-        int n = probes.bpf.ring_buffer__consume(ring);
-        if (callbackError != null) {
-            RuntimeException e = callbackError;
-            callbackError = null;
-            throw e;
-        }
-        if (n < 0 && n != -4 /* EINTR */) {
-            throw new IllegalStateException("ring_buffer__consume failed: " + probes.strerror(-n));
-        }
+        ring.consume(this::onRecord);
         receiver.clock(clock.wallNow());
     }
 
-    private int onRecord(Pointer data, long size) {
+    private void onRecord(ByteBuffer b) {
+        Event e;
         try {
-            ByteBuffer b = ByteBuffer.wrap(data.getByteArray(0, (int) size));
-            Event e;
-            try {
-                e = RecordLayout.decode(b, clock::toWall);
-            } catch (IllegalArgumentException bad) {
-                undecodable++;
-                return 0;
-            }
-            decoded++;
-            receiver.event(e);
-            return 0;
-        } catch (RuntimeException e) {
-            // Never let an exception unwind through native code: stop this consume and rethrow in drain().
-            callbackError = e;
-            return -1;
+            e = RecordLayout.decode(b, clock::toWall);
+        } catch (IllegalArgumentException bad) {
+            undecodable++;
+            return;
         }
+        decoded++;
+        receiver.event(e);
     }
 
     /** Reads and sums the per-CPU counters; reports increases of lost or overflow. */
@@ -238,7 +220,7 @@ public final class LiveSource implements EventSource {
         if (probes.mode() == null) {
             return;
         }
-        probes.bpf.ring_buffer__free(ring);
+        ring.close();
         probes.close();
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);

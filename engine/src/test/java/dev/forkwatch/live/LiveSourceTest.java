@@ -155,6 +155,24 @@ class LiveSourceTest {
         assertThat(ev).filteredOn(e -> e instanceof VforkReturn).extracting(Event::pid).containsOnly(r.parent());
     }
 
+    /** A 64 KiB ring and ~160 KiB of records: the reader wraps around the ring several times, losing nothing. */
+    @Test
+    void smallRingWrapsAroundWithoutLoss(@TempDir Path unused) throws Exception {
+        LiveSource.Settings small = new LiveSource.Settings(ProbeMode.TRACEPOINT, 64 * 1024, 20 * MS, 200 * MS, null);
+        try (Collector c = new Collector(LiveSource.open(small, m -> { }))) {
+            Triggers.Run r = triggers.run("vforker", "vfork", "exec:/bin/true", "400");
+            int last = r.children().get(399);
+            c.await(e -> e instanceof VforkReturn v && v.childPid() == last, 1);
+            List<Event> ev = c.about(r);
+            assertThat(c.source.readCounters().lost()).isZero();
+            assertThat(ev).filteredOn(e -> e instanceof Exec).extracting(Event::pid)
+                    .containsExactlyInAnyOrderElementsOf(r.children());
+            assertThat(ev).filteredOn(e -> e instanceof Exec).extracting(e -> ((Exec) e).filename()).containsOnly("/bin/true");
+            assertThat(ev).filteredOn(e -> e instanceof Vfork).hasSize(400);
+            assertThat(ev).filteredOn(e -> e instanceof VforkReturn).hasSize(400);
+        }
+    }
+
     @Test
     void plainForkIsNotReported() throws Exception {
         // Python's os.fork() is a plain fork (clone without CLONE_VFORK).

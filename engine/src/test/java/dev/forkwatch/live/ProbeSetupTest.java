@@ -108,14 +108,22 @@ class ProbeSetupTest {
         assertThat(bpfLinkFds()).isEqualTo(before);
     }
 
+    /** Memory mappings of BPF maps in this process: the ring reader maps the ring buffer twice. */
+    static long bpfMapMappings() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.endsWith("anon_inode:bpf-map")).count();
+    }
+
     @Test
     void stopDetachesEverything() throws Exception {
         long before = bpfLinkFds();
+        long mappedBefore = bpfMapMappings();
         Collector c = new Collector(LiveSource.open(settings(ProbeMode.TRACEPOINT, null), m -> { }));
         assertThat(bpfLinkFds()).isEqualTo(before + 5);
+        assertThat(bpfMapMappings()).isEqualTo(mappedBefore + 2);
         c.close();
         assertThat(c.source.attached()).isFalse();
         assertThat(bpfLinkFds()).isEqualTo(before);
+        assertThat(bpfMapMappings()).isEqualTo(mappedBefore);
     }
 
     @Test
