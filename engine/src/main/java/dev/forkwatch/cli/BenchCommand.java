@@ -11,7 +11,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** Benchmarks; results and method are in docs/performance.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/performance.md).",
-        subcommands = {BenchCommand.Replay.class})
+        subcommands = {BenchCommand.Replay.class, BenchWebhookCommand.class})
 final class BenchCommand implements Runnable {
     @ParentCommand
     Main main;

@@ -7,11 +7,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** Webhook delivery benchmark against a loopback receiver; results and method in docs/performance.md ("Webhook"). */
-@Command(name = "bench-webhook", mixinStandardHelpOptions = true,
+@Command(name = "webhook", mixinStandardHelpOptions = true,
         description = "Webhook delivery to a loopback receiver: alerts/s and accept-to-receipt latency.")
 final class BenchWebhookCommand implements Callable<Integer> {
     @ParentCommand
-    Main main;
+    BenchCommand bench;
 
     @Option(names = "--alerts", description = "Alerts to send per run (default ${DEFAULT-VALUE}).")
     int alerts = 5000;
@@ -25,11 +25,11 @@ final class BenchWebhookCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        WebhookBench.run(Math.min(alerts, 500), 0, fsyncIntervalMs, main.err); // warm-up
-        WebhookBench.Result burst = WebhookBench.run(alerts, 0, fsyncIntervalMs, main.err);
+        WebhookBench.run(Math.min(alerts, 500), 0, fsyncIntervalMs, bench.main.err); // warm-up
+        WebhookBench.Result burst = WebhookBench.run(alerts, 0, fsyncIntervalMs, bench.main.err);
         WebhookBench.Result paced = WebhookBench.run(Math.max(100, (int) Math.min(alerts, rate * 10)), rate,
-                fsyncIntervalMs, main.err);
-        main.out.printf("alerts=%d fsync_interval_ms=%d accept_per_s=%.0f delivered_per_s=%.0f burst_p50_ms=%.2f "
+                fsyncIntervalMs, bench.main.err);
+        bench.main.out.printf("alerts=%d fsync_interval_ms=%d accept_per_s=%.0f delivered_per_s=%.0f burst_p50_ms=%.2f "
                         + "burst_p99_ms=%.2f paced_rate=%d paced_p50_ms=%.2f paced_p99_ms=%.2f%n",
                 burst.alerts(), fsyncIntervalMs, burst.acceptPerSec(), burst.deliveredPerSec(), burst.p50Ms(),
                 burst.p99Ms(), rate, paced.p50Ms(), paced.p99Ms());

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 /** The forkwatch command line. Exit codes: {@link ExitCode}. */
 @Command(name = "forkwatch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Rule-based detection of risky vfork patterns on Linux hosts.",
-        subcommands = {RunCommand.class, ReplayCommand.class, CheckCommand.class, BenchCommand.class, BenchWebhookCommand.class,
+        subcommands = {RunCommand.class, ReplayCommand.class, CheckCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 internal error, 2 bad input (trace, rules, config, arguments),",
                 "3 host cannot run live probes, 4 alerts left undelivered in the spool."})

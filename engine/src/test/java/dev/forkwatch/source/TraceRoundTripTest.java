@@ -3,14 +3,12 @@ package dev.forkwatch.source;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forkwatch.event.Event;
-import dev.forkwatch.event.EventReceiver;
 import dev.forkwatch.event.Exec;
 import dev.forkwatch.event.Exit;
 import dev.forkwatch.event.Vfork;
 import dev.forkwatch.event.VforkReturn;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,21 +33,10 @@ class TraceRoundTripTest {
             w.clock(1_764_300_002_500_000_000L); // less than clockEvery later: not written
             w.close(1_764_300_003_000_000_000L);
         }
-        List<Event> got = new ArrayList<>();
-        List<Long> clocks = new ArrayList<>();
-        new TraceReader(f).run(new EventReceiver() {
-            @Override
-            public void event(Event e) {
-                got.add(e);
-            }
-
-            @Override
-            public void clock(long nowNs) {
-                clocks.add(nowNs);
-            }
-        });
-        assertThat(got).isEqualTo(events);
-        assertThat(clocks).containsExactly(1_764_300_002_000_000_000L, 1_764_300_003_000_000_000L);
+        Collecting got = new Collecting();
+        new TraceReader(f).run(got);
+        assertThat(got.events).isEqualTo(events);
+        assertThat(got.clocks).containsExactly(1_764_300_002_000_000_000L, 1_764_300_003_000_000_000L);
         assertThat(Files.readAllLines(f).get(0)).isEqualTo(
                 "{\"type\":\"vfork\",\"ts\":1764300000000000001,\"pid\":2201,\"ppid\":2200,\"uid\":4294967294,\"comm\":\"ma\\\"ke\",\"via\":\"clone\"}");
     }
@@ -58,17 +45,8 @@ class TraceRoundTripTest {
     void unknownKeysAndBlankLinesAreIgnoredAndViaDefaults() throws Exception {
         Path f = dir.resolve("t.jsonl");
         Files.writeString(f, "\n{\"type\":\"vfork\",\"ts\":5,\"pid\":3,\"ppid\":2,\"uid\":0,\"comm\":\"a\",\"extra\":{\"x\":[1,2]},\"cpu\":1}\n\n");
-        List<Event> got = new ArrayList<>();
-        new TraceReader(f).run(new EventReceiver() {
-            @Override
-            public void event(Event e) {
-                got.add(e);
-            }
-
-            @Override
-            public void clock(long nowNs) {
-            }
-        });
-        assertThat(got).containsExactly(new Vfork(5, 3, 2, 0, "a", "vfork"));
+        Collecting got = new Collecting();
+        new TraceReader(f).run(got);
+        assertThat(got.events).containsExactly(new Vfork(5, 3, 2, 0, "a", "vfork"));
     }
 }
