@@ -30,6 +30,14 @@ public final class TraceGenerator {
 
     /** Writes about {@code events} events (whole children only) at {@code ratePerSec} events per second. */
     public static Counts write(Path file, long events, long ratePerSec, long seed) throws IOException {
+        return write(file, events, ratePerSec, 1024, seed);
+    }
+
+    /**
+     * As {@link #write(Path, long, long, long)} with the children spread over {@code parents} parents: few
+     * parents at a high rate give busy parents (hundreds of children a second each), one gives a permanent storm.
+     */
+    public static Counts write(Path file, long events, long ratePerSec, int parents, long seed) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         long stepNs = 1_000_000_000L / Math.max(1, ratePerSec);
         long t = T0;
@@ -46,7 +54,7 @@ public final class TraceGenerator {
                 while (!later.isEmpty() && later.peek().ts() <= t) {
                     w.event(later.poll());
                 }
-                int ppid = 300 + rnd.nextInt(1024);
+                int ppid = 300 + rnd.nextInt(parents);
                 // at most one storm a minute, so each is reported once (vfork.storm_suppress is 60 s per parent)
                 boolean storm = rnd.nextInt(5_000) == 0 && (storms == 0 || t - lastStormNs > 61_000_000_000L);
                 if (storm) {

@@ -39,12 +39,19 @@ final class BenchCommand implements Runnable {
         @Option(names = "--rate", description = "Event rate of the generated trace, events/s (default ${DEFAULT-VALUE}).")
         long rate = 20_000;
 
+        @Option(names = "--parents", description = "Parents the children are spread over (default ${DEFAULT-VALUE});"
+                + " few parents at a high rate: busy parents, 1: a permanent storm.")
+        int parents = 1024;
+
         @Override
         public Integer call() throws Exception {
+            if (parents < 1 || events < 1 || rate < 1 || rounds < 1) {
+                throw ExitException.badInput("--events, --rounds, --rate and --parents must be at least 1");
+            }
             Path dir = Files.createTempDirectory("forkwatch-bench");
             Path trace = dir.resolve("trace.jsonl");
             try {
-                long n = TraceGenerator.write(trace, events, rate, 42).events();
+                long n = TraceGenerator.write(trace, events, rate, parents, 42).events();
                 bench.main.err.printf("generated %d events (%d MiB)%n", n, Files.size(trace) >> 20);
                 ReplayBench.Result r = ReplayBench.run(trace, rounds, options.config(), bench.main.err);
                 bench.main.out.printf("events=%d baseline_ev_per_s=%.0f engine_ev_per_s=%.0f baseline_over_engine=%.2f"

@@ -43,6 +43,8 @@ public final class Alerts {
     /**
      * The event time at which a rule fired: the newest of the events it matched, or the session clock when
      * that is later (a rule fired by a timer, such as "no exec within 5 s", fires at the timer's time).
+     * {@link #child} and {@link #parent} also count the vfork they are given, which may have been reached
+     * through a helper fact.
      */
     public long now(RuleContext drools) {
         long t = clockNs.getAsLong();
@@ -63,10 +65,11 @@ public final class Alerts {
         f.put("proc.pname", v.comm());
         f.put("user.uid", v.uid());
         f.put("vfork.via", v.via());
-        long elapsed = now(drools) - v.ts();
+        long now = Math.max(now(drools), v.ts());
+        long elapsed = now - v.ts();
         f.put("vfork.elapsed_ns", elapsed);
         f.put("vfork.elapsed", formatNanos(elapsed));
-        emit(drools, message, f, keyValues);
+        emit(drools, now, message, f, keyValues);
     }
 
     /** An alert about the parent of vfork child {@code v}: proc.pid is the parent. */
@@ -76,12 +79,12 @@ public final class Alerts {
         f.put("proc.name", v.comm());
         f.put("user.uid", v.uid());
         f.put("vfork.via", v.via());
-        emit(drools, message, f, keyValues);
+        emit(drools, Math.max(now(drools), v.ts()), message, f, keyValues);
     }
 
     /** An alert with only the fields given. */
     public void raise(RuleContext drools, String message, Object... keyValues) {
-        emit(drools, message, new LinkedHashMap<>(), keyValues);
+        emit(drools, now(drools), message, new LinkedHashMap<>(), keyValues);
     }
 
     /** How many alerts were raised. */
@@ -89,7 +92,7 @@ public final class Alerts {
         return raised;
     }
 
-    private void emit(RuleContext drools, String message, Map<String, Object> fields, Object... keyValues) {
+    private void emit(RuleContext drools, long timeNs, String message, Map<String, Object> fields, Object... keyValues) {
         if (keyValues.length % 2 != 0) {
             throw new IllegalArgumentException("alert fields must be key/value pairs, got " + keyValues.length + " values");
         }
@@ -99,7 +102,7 @@ public final class Alerts {
         fields.values().removeIf(java.util.Objects::isNull);
         RuleMeta meta = RuleMeta.of(drools.getRule());
         raised++;
-        out.accept(new Alert(UUID.randomUUID().toString(), now(drools), drools.getRule().getName(),
+        out.accept(new Alert(UUID.randomUUID().toString(), timeNs, drools.getRule().getName(),
                 meta.priority(), expand(message, fields), fields, meta.tags(), hostname));
     }
 

@@ -60,7 +60,7 @@ public final class RulePack {
         return base;
     }
 
-    /** Rule names, in file order. */
+    /** Names of the rules that raise alerts (not {@code @internal} helpers), in file order. */
     public List<String> ruleNames() {
         return ruleNames;
     }
@@ -145,9 +145,10 @@ public final class RulePack {
         List<String> names = new ArrayList<>();
         for (var pkg : base.getKiePackages()) {
             for (Rule r : pkg.getRules()) {
-                names.add(r.getName());
                 try {
-                    RuleMeta.parse(r.getMetaData());
+                    if (!RuleMeta.parse(r.getMetaData()).internal()) {
+                        names.add(r.getName());
+                    }
                 } catch (IllegalArgumentException e) {
                     int[] where = declaration(sources, r.getName());
                     String file = where[0] >= 0 ? sources.get(where[0]).name() : "<rules>";
@@ -158,6 +159,10 @@ public final class RulePack {
         if (!errors.isEmpty()) {
             throw new RuleCompileException(errors);
         }
+        names.sort(java.util.Comparator.comparingLong(name -> {
+            int[] d = declaration(sources, name);
+            return ((long) d[0] << 32) + d[1];
+        }));
         return new RulePack(base, List.copyOf(names));
     }
 

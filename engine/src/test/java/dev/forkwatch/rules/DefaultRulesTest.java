@@ -112,6 +112,13 @@ class DefaultRulesTest {
         cs.add(c("101 children in one second is a storm, raised on the 101st",
                 storm(101, 9, 100), e(STORM, 100, 900)));
         cs.add(c("101 children spread over 2 s is not a storm", storm(101, 15, 100)));
+        cs.add(c("101 children within 999.9 ms is a storm (window edge)",
+                storm(101, 9.999, 100), e(STORM, 100, 999.9)));
+        cs.add(c("101 children over exactly 1 s is not (the window is one second, open at its start)",
+                storm(101, 10, 100)));
+        cs.add(c("a storm that was suppressed is not reported when the suppression ends",
+                concat(storm(150, 1, 100), shift(storm(150, 1, 100), 59_000), List.of(clock(70_000))),
+                e(STORM, 100, 100)));
         cs.add(c("one storm alert per parent per 60 s",
                 concat(storm(300, 1, 100), shift(storm(300, 1, 100), 30_000), shift(storm(300, 1, 100), 61_000)),
                 e(STORM, 100, 100), e(STORM, 100, 61_100)));
