@@ -1,5 +1,6 @@
 package dev.forkwatch.cli;
 
+import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.config.Config;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
@@ -26,7 +27,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         this.rules = rules;
         this.sink = sink;
         this.engine = new RuleEngine(rules, config.nanos("engine.reorder_allowance"),
-                config.nanos("engine.event_retention"), sink::accept);
+                config.nanos("engine.event_retention"), hostname(), sink::accept);
     }
 
     /** Alerts go to {@code out}; sink messages (webhook retries, spool notes) to {@code err}. */
@@ -34,6 +35,12 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         RulePack rules = RulePack.load(config);
         Sink sink = SinkFactory.create(config, out, err, System.getenv());
         return new Pipeline(config, rules, sink);
+    }
+
+    /** The host name alerts carry: engine.hostname, or the kernel's host name. */
+    public String hostname() {
+        String h = config.string("engine.hostname");
+        return h == null || h.isBlank() ? Hostname.local() : h;
     }
 
     public Config config() {

@@ -56,7 +56,6 @@ final class RunCommand implements Callable<Integer> {
         LiveSource.Settings settings = LiveSource.Settings.from(cfg);
         // Cheap host checks first: a non-root user learns that before waiting for the rules to compile.
         LiveSource.preflight(settings);
-        String hostname = cfg.string("engine.hostname");
         Sink sink;
         try (Pipeline pipeline = Pipeline.open(cfg, main.out, main.err);
              TraceWriter writer = record == null ? null : openRecord(record)) {
@@ -64,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
             LiveSource source = LiveSource.open(settings, msg -> main.err.println("forkwatch: " + msg));
             Tee receiver = new Tee(pipeline, writer);
             source.onDrop((total, delta) -> pipeline.sink().accept(
-                    LiveRun.droppedAlert(total, delta, receiver.lastNs(), hostname)));
+                    LiveRun.droppedAlert(total, delta, receiver.lastNs(), pipeline.hostname())));
             SignalHandler stop = sig -> source.stop();
             SignalHandler oldTerm = Signal.handle(new Signal("TERM"), stop);
             SignalHandler oldInt = Signal.handle(new Signal("INT"), stop);

@@ -64,12 +64,17 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
      * @param out         receives each alert, on the calling thread
      */
     public RuleEngine(RulePack pack, long allowanceNs, long retentionNs, Consumer<Alert> out) {
+        this(pack, allowanceNs, retentionNs, dev.forkwatch.alert.Hostname.local(), out);
+    }
+
+    /** As above, with the host name put into alerts. */
+    public RuleEngine(RulePack pack, long allowanceNs, long retentionNs, String hostname, Consumer<Alert> out) {
         KieSessionConfiguration conf = KieServices.Factory.get().newKieSessionConfiguration();
         conf.setOption(ClockTypeOption.PSEUDO);
         this.session = pack.kieBase().newKieSession(conf, null);
         this.clock = session.getSessionClock();
         this.timers = (TimerService) clock; // the pseudo clock is the session's timer service
-        this.alerts = new Alerts(out, () -> clock.getCurrentTime() * NS_PER_MS);
+        this.alerts = new Alerts(out, () -> clock.getCurrentTime() * NS_PER_MS, hostname);
         this.allowanceNs = allowanceNs;
         this.retentionMs = Math.max(1, retentionNs / NS_PER_MS);
         if (session.getKieBase().getKiePackages().stream().anyMatch(p -> p.getGlobalVariables().stream()

@@ -104,10 +104,11 @@ class ReplayCommandTest {
     void configChangesThreshold() throws Exception {
         java.nio.file.Path cfg = java.nio.file.Files.createTempFile("fw", ".yaml");
         try {
-            java.nio.file.Files.writeString(cfg, "params:\n  vfork:\n    stall_threshold: 2s\n");
+            java.nio.file.Files.writeString(cfg, "params:\n  vfork:\n    stall_threshold: 2s\nengine:\n  hostname: web-7\n");
             Cli.Result r = Cli.run("replay", "--output", "json", "--config", cfg.toString(), Cli.sample("stalled-child.jsonl"));
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(alerts(r.out()).get(0).get("time").asText()).isEqualTo("2025-11-28T03:20:02.000000000Z");
+            assertThat(alerts(r.out()).get(0).get("hostname").asText()).isEqualTo("web-7");
         } finally {
             java.nio.file.Files.deleteIfExists(cfg);
         }
