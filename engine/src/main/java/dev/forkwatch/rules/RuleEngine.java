@@ -1,6 +1,7 @@
 package dev.forkwatch.rules;
 
 import dev.forkwatch.alert.Alert;
+import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
 import java.util.ArrayDeque;
@@ -21,8 +22,8 @@ import org.kie.api.time.SessionPseudoClock;
  * {@link #clock} time) minus the reorder allowance. Events wait in a small buffer until the watermark passes
  * them, and are inserted in timestamp order; timers (e.g. "no exec within 5 s") fire at their own time, in
  * order with the events, so the results depend only on the input, never on how fast the engine runs.
- * Events are deleted from the session after the retention period, so memory is bounded by the longest rule
- * window, not by the length of the trace.
+ * Events are deleted from the session after the retention period (engine.event_retention, to be kept above
+ * every rule window), so memory is bounded by retention times event rate, not by the length of the trace.
  */
 public final class RuleEngine implements EventReceiver, AutoCloseable {
     private static final long NS_PER_MS = 1_000_000L;
@@ -64,7 +65,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
      * @param out         receives each alert, on the calling thread
      */
     public RuleEngine(RulePack pack, long allowanceNs, long retentionNs, Consumer<Alert> out) {
-        this(pack, allowanceNs, retentionNs, dev.forkwatch.alert.Hostname.local(), out);
+        this(pack, allowanceNs, retentionNs, Hostname.local(), out);
     }
 
     /** As above, with the host name put into alerts. */
