@@ -131,13 +131,13 @@ class DefaultRulesTest {
         cs.add(c("parent blocked 1 ms is fine",
                 List.of(vfork(0, 101, 100), exec(1, 101), ret(1, 100, 101, 1_000_000L), clock(20_000))));
         // --- exec from a world-writable directory (extra rule)
-        cs.add(c("vfork child execs /tmp/x",
-                List.of(vfork(0, 101, 100), exec(1, 101, "/tmp/x"), clock(20_000)),
+        cs.add(c("vfork child execs /dev/shm/x",
+                List.of(vfork(0, 101, 100), exec(1, 101, "/dev/shm/x"), clock(20_000)),
                 e(TMP_EXEC, 101, 1)));
         cs.add(c("vfork child execs /usr/bin/ls: fine",
                 List.of(vfork(0, 101, 100), exec(1, 101, "/usr/bin/ls"), clock(20_000))));
-        cs.add(c("a non-vfork process execing /tmp/x is not this rule's business",
-                List.of(exec(1, 555, "/tmp/x"), clock(20_000))));
+        cs.add(c("a non-vfork process execing /dev/shm/x is not this rule's business",
+                List.of(exec(1, 555, "/dev/shm/x"), clock(20_000))));
         return cs.stream();
     }
 
