@@ -1,7 +1,6 @@
 package dev.forkwatch.cli;
 
 import dev.forkwatch.config.Config;
-import dev.forkwatch.config.Durations;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,11 +35,7 @@ public final class CommonOptions {
             c = c.with("rules.paths", rules.stream().map(Path::toString).toList(), "--rules");
         }
         if (output != null) {
-            String o = output.trim().toLowerCase(java.util.Locale.ROOT);
-            if (!o.equals("text") && !o.equals("json")) {
-                throw ExitException.badInput("--output: expected text or json, got '" + output + "'");
-            }
-            c = c.with("output.format", o, "--output");
+            c = c.withText("output.format", output, "--output");
         }
         if (webhook != null) {
             c = c.with("outputs.webhook.url", webhook, "--webhook");
@@ -49,11 +44,7 @@ public final class CommonOptions {
             c = c.with("outputs.webhook.spool_dir", spoolDir.toString(), "--spool-dir");
         }
         if (drainTimeout != null) {
-            try {
-                c = c.with("outputs.webhook.drain_timeout", Durations.parseNanos(drainTimeout), "--drain-timeout");
-            } catch (IllegalArgumentException e) {
-                throw ExitException.badInput("--drain-timeout: " + e.getMessage());
-            }
+            c = c.withText("outputs.webhook.drain_timeout", drainTimeout, "--drain-timeout");
         }
         return c;
     }

@@ -12,7 +12,6 @@ import dev.forkwatch.sink.SinkFactory;
 import dev.forkwatch.source.TraceWriter;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,11 +46,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var cfg = options.config();
         if (probe != null) {
-            String p = probe.trim().toLowerCase(Locale.ROOT);
-            if (!p.equals("auto") && !p.equals("tracepoint") && !p.equals("kprobe")) {
-                throw ExitException.badInput("--probe: expected auto, tracepoint or kprobe, got '" + probe + "'");
-            }
-            cfg = cfg.with("live.probe", p, "--probe");
+            cfg = cfg.withText("live.probe", probe, "--probe");
         }
         LiveSource.Settings settings = LiveSource.Settings.from(cfg);
         // Cheap host checks first: a non-root user learns that before waiting for the rules to compile.

@@ -164,6 +164,18 @@ public final class Config {
         return new Config(m);
     }
 
+    /**
+     * A copy with one key set from text (a command-line option), converted and checked by the key's schema type
+     * exactly as the YAML value would be; a bad value is a {@link ConfigException} naming {@code origin}.
+     */
+    public Config withText(String key, String text, String origin) {
+        ConfigSchema.Kind kind = ConfigSchema.kindOf(key);
+        if (kind == null) {
+            throw new IllegalArgumentException("unknown config key " + key);
+        }
+        return with(key, convert(kind, origin, text, ""), origin);
+    }
+
     public boolean has(String key) {
         return values.containsKey(key) && values.get(key).value() != null;
     }
