@@ -16,6 +16,11 @@ public final class Hostname {
         return NAME;
     }
 
+    /** {@code configured} (engine.hostname) when set, else this host's name. */
+    public static String orLocal(String configured) {
+        return configured == null || configured.isBlank() ? NAME : configured;
+    }
+
     private static String lookup() {
         try {
             String s = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();

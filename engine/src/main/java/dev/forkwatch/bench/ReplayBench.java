@@ -48,8 +48,7 @@ public final class ReplayBench {
             double base = n.get() / ((System.nanoTime() - t0) / 1e9);
             AtomicLong a = new AtomicLong();
             t0 = System.nanoTime();
-            try (RuleEngine engine = new RuleEngine(pack, config.nanos("engine.reorder_allowance"),
-                    config.nanos("engine.event_retention"), x -> a.incrementAndGet())) {
+            try (RuleEngine engine = RuleEngine.fromConfig(pack, config, x -> a.incrementAndGet())) {
                 new TraceReader(trace).run(engine);
                 engine.finish();
                 double eng = engine.stats().events() / ((System.nanoTime() - t0) / 1e9);

@@ -26,8 +26,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         this.config = config;
         this.rules = rules;
         this.sink = sink;
-        this.engine = new RuleEngine(rules, config.nanos("engine.reorder_allowance"),
-                config.nanos("engine.event_retention"), hostname(), sink::accept);
+        this.engine = RuleEngine.fromConfig(rules, config, sink::accept);
     }
 
     /** Alerts go to {@code out}; sink messages (webhook retries, spool notes) to {@code err}. */
@@ -39,8 +38,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
 
     /** The host name alerts carry: engine.hostname, or the kernel's host name. */
     public String hostname() {
-        String h = config.string("engine.hostname");
-        return h == null || h.isBlank() ? Hostname.local() : h;
+        return Hostname.orLocal(config.string("engine.hostname"));
     }
 
     public Config config() {

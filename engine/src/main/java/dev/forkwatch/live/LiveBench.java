@@ -129,8 +129,8 @@ public final class LiveBench {
                 if (rules == null) {
                     rules = RulePack.load(cfg);
                 }
-                try (RuleEngine engine = new RuleEngine(rules, cfg.nanos("engine.reorder_allowance"),
-                        TimeUnit.MINUTES.toNanos(2), a -> alerts.incrementAndGet())) {
+                // The engine as `forkwatch run` builds it from the config (retention included).
+                try (RuleEngine engine = RuleEngine.fromConfig(rules, cfg, a -> alerts.incrementAndGet())) {
                     LiveSource s = LiveSource.open(LiveSource.Settings.from(cfg), msg -> { });
                     Thread t = new Thread(() -> s.run(engine), "bench-live");
                     t.start();

@@ -2,6 +2,7 @@ package dev.forkwatch.rules;
 
 import dev.forkwatch.alert.Alert;
 import dev.forkwatch.alert.Hostname;
+import dev.forkwatch.config.Config;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
 import java.util.ArrayDeque;
@@ -66,6 +67,12 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
      */
     public RuleEngine(RulePack pack, long allowanceNs, long retentionNs, Consumer<Alert> out) {
         this(pack, allowanceNs, retentionNs, Hostname.local(), out);
+    }
+
+    /** An engine set up from the config: engine.reorder_allowance, engine.event_retention, engine.hostname. */
+    public static RuleEngine fromConfig(RulePack pack, Config config, Consumer<Alert> out) {
+        return new RuleEngine(pack, config.nanos("engine.reorder_allowance"), config.nanos("engine.event_retention"),
+                Hostname.orLocal(config.string("engine.hostname")), out);
     }
 
     /** As above, with the host name put into alerts. */

@@ -27,8 +27,7 @@ class GeneratedTraceTest {
         Config cfg = Config.defaults();
         List<Alert> alerts = new ArrayList<>();
         long late;
-        try (RuleEngine e = new RuleEngine(RulePack.load(cfg), cfg.nanos("engine.reorder_allowance"),
-                cfg.nanos("engine.event_retention"), alerts::add)) {
+        try (RuleEngine e = RuleEngine.fromConfig(RulePack.load(cfg), cfg, alerts::add)) {
             new TraceReader(f).run(e);
             e.finish();
             late = e.stats().late();
