@@ -159,10 +159,12 @@ public final class RulePack {
         if (!errors.isEmpty()) {
             throw new RuleCompileException(errors);
         }
-        names.sort(java.util.Comparator.comparingLong(name -> {
+        Map<String, Long> position = new java.util.HashMap<>();
+        for (String name : names) {
             int[] d = declaration(sources, name);
-            return ((long) d[0] << 32) + d[1];
-        }));
+            position.put(name, ((long) d[0] << 32) + d[1]); // file, then line
+        }
+        names.sort(java.util.Comparator.comparing(position::get));
         return new RulePack(base, List.copyOf(names));
     }
 
