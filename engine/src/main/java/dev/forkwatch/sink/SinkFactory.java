@@ -18,13 +18,9 @@ public final class SinkFactory {
 
     /**
      * stdout ({@code output.format}) plus the webhook when configured; each alert goes to all. Warnings and webhook
-     * log lines go to System.err, the secret comes from the process environment. Bad webhook settings:
+     * log lines go to {@code err}; the signing secret is read from {@code env}. Bad webhook settings:
      * ExitException(BAD_INPUT) naming the key; an unusable spool dir: ExitException(ENVIRONMENT).
      */
-    public static Sink create(Config config, PrintStream out) {
-        return create(config, out, System.err, System.getenv());
-    }
-
     public static Sink create(Config config, PrintStream out, PrintStream err, Map<String, String> env) {
         List<Sink> sinks = new ArrayList<>();
         String format = config.has("output.format") ? config.string("output.format") : "text";
