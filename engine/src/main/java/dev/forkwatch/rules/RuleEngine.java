@@ -6,7 +6,6 @@ import dev.forkwatch.config.Config;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
 import java.util.ArrayDeque;
-import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.drools.core.time.TimerService;
@@ -33,9 +32,6 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     public record Stats(long events, long alerts, long late, long inSession, long buffered) {
     }
 
-    private record Pending(Event event, long seq) {
-    }
-
     private record Held(FactHandle handle, long tsMs) {
     }
 
@@ -45,12 +41,8 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     private final Alerts alerts;
     private final long allowanceNs;
     private final long retentionMs;
-    private final PriorityQueue<Pending> buffer = new PriorityQueue<>((a, b) -> {
-        int c = Long.compare(a.event().ts(), b.event().ts());
-        return c != 0 ? c : Long.compare(a.seq(), b.seq());
-    });
+    private final ReorderBuffer buffer = new ReorderBuffer();
     private final ArrayDeque<Held> held = new ArrayDeque<>();
-    private long seq;
     private long events;
     private long late;
     /** The last watermark released, in whole ms; -infinity before the first event. */
@@ -101,7 +93,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
             expire();
             return;
         }
-        buffer.add(new Pending(e, seq++));
+        buffer.add(e);
         if (e.ts() > newestNs) {
             newestNs = e.ts();
             release(newestNs - allowanceNs);
@@ -143,11 +135,11 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         if (started && wmMs <= watermarkMs) {
             return;
         }
-        while (!buffer.isEmpty() && buffer.peek().event().tsMillis() <= wmMs) {
-            long bucket = buffer.peek().event().tsMillis();
+        while (!buffer.isEmpty() && buffer.peek().tsMillis() <= wmMs) {
+            long bucket = buffer.peek().tsMillis();
             advanceTo(bucket, false);
-            while (!buffer.isEmpty() && buffer.peek().event().tsMillis() == bucket) {
-                Event e = buffer.poll().event();
+            while (!buffer.isEmpty() && buffer.peek().tsMillis() == bucket) {
+                Event e = buffer.poll();
                 held.addLast(new Held(session.insert(e), e.tsMillis()));
             }
             session.fireAllRules();
