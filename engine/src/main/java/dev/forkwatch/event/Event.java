@@ -19,4 +19,13 @@ public sealed interface Event permits Vfork, VforkReturn, Exec, Exit {
     default long tsMillis() {
         return Math.floorDiv(ts(), 1_000_000L);
     }
+
+    /**
+     * The same, as a bean property: {@code @Timestamp("tsMillis")} on the records resolves to this getter, which
+     * Drools reads through a generated accessor. Without it Drools evaluates an MVEL expression to read the
+     * timestamp of every inserted event (5 % of replay time in a profile).
+     */
+    default long getTsMillis() {
+        return tsMillis();
+    }
 }
