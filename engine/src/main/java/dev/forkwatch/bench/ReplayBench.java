@@ -6,8 +6,11 @@ import dev.forkwatch.event.EventReceiver;
 import dev.forkwatch.rules.RuleEngine;
 import dev.forkwatch.rules.RulePack;
 import dev.forkwatch.source.TraceReader;
+import org.kie.api.KieBase;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -19,6 +22,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ReplayBench {
     public record Result(long events, double baselineEventsPerSec, double engineEventsPerSec, double ratio,
                          long alerts, long heapAfterBytes, long factsAfter) {
+    }
+
+    /**
+     * What one rule costs: the engine's throughput with the whole pack but that rule, and the time per event
+     * the rule adds (time per event with the pack minus time per event without it).
+     */
+    public record RuleCost(String rule, double withoutEventsPerSec, double microsPerEvent, long alertsWithout) {
     }
 
     private ReplayBench() {
@@ -65,5 +75,39 @@ public final class ReplayBench {
             }
         }
         return new Result(events, bestBase, bestEngine, bestBase / bestEngine, alerts, heap, facts);
+    }
+
+    /**
+     * Leave-one-out: for each rule that raises alerts, replays the trace with a pack compiled without that rule
+     * (best of {@code rounds}) and compares it with {@code full}, the whole pack's result from {@link #run}.
+     * Helper rules ({@code @internal}) stay in, so their cost counts as the pack's, not a rule's.
+     */
+    public static List<RuleCost> perRule(Path trace, int rounds, Config config, Result full, PrintStream log)
+            throws Exception {
+        List<RuleCost> costs = new ArrayList<>();
+        for (String name : RulePack.load(config).ruleNames()) {
+            RulePack pack = RulePack.load(config);
+            KieBase base = pack.kieBase();
+            String pkg = base.getKiePackages().stream()
+                    .filter(p -> p.getRules().stream().anyMatch(r -> r.getName().equals(name)))
+                    .findFirst().orElseThrow().getName();
+            base.removeRule(pkg, name);
+            double best = 0;
+            long alerts = 0;
+            for (int r = 0; r < rounds; r++) {
+                AtomicLong a = new AtomicLong();
+                long t0 = System.nanoTime();
+                try (RuleEngine engine = RuleEngine.fromConfig(pack, config, x -> a.incrementAndGet())) {
+                    new TraceReader(trace).run(engine);
+                    engine.finish();
+                    best = Math.max(best, engine.stats().events() / ((System.nanoTime() - t0) / 1e9));
+                }
+                alerts = a.get();
+            }
+            double micros = 1e6 / full.engineEventsPerSec() - 1e6 / best;
+            log.printf("without \"%s\": engine %.0f ev/s, %d alerts; the rule costs %.2f us/event%n", name, best, alerts, micros);
+            costs.add(new RuleCost(name, best, micros, alerts));
+        }
+        return costs;
     }
 }

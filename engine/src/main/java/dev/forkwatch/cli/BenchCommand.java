@@ -4,6 +4,7 @@ import dev.forkwatch.bench.ReplayBench;
 import dev.forkwatch.bench.TraceGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,11 +38,15 @@ final class BenchCommand implements Runnable {
         int rounds = 5;
 
         @Option(names = "--rate", description = "Event rate of the generated trace, events/s (default ${DEFAULT-VALUE}).")
-        long rate = 20_000;
+        long rate = 5_000;
 
         @Option(names = "--parents", description = "Parents the children are spread over (default ${DEFAULT-VALUE});"
                 + " few parents at a high rate: busy parents, 1: a permanent storm.")
         int parents = 1024;
+
+        @Option(names = "--per-rule", description = "Also measure what each rule costs: the pack without that rule"
+                + " (leave-one-out), in us per event.")
+        boolean perRule;
 
         @Override
         public Integer call() throws Exception {
@@ -58,6 +63,13 @@ final class BenchCommand implements Runnable {
                                 + " alerts=%d heap_after_mib=%d facts_after=%d max_heap_mib=%d%n",
                         r.events(), r.baselineEventsPerSec(), r.engineEventsPerSec(), r.ratio(), r.alerts(),
                         r.heapAfterBytes() >> 20, r.factsAfter(), Runtime.getRuntime().maxMemory() >> 20);
+                if (perRule) {
+                    for (ReplayBench.RuleCost c : ReplayBench.perRule(trace, rounds, options.config(), r, bench.main.err)) {
+                        bench.main.out.printf(Locale.ROOT,
+                                "rule=\"%s\" engine_without_ev_per_s=%.0f cost_us_per_event=%.2f alerts_without=%d%n",
+                                c.rule(), c.withoutEventsPerSec(), c.microsPerEvent(), c.alertsWithout());
+                    }
+                }
             } finally {
                 Files.deleteIfExists(trace);
                 Files.deleteIfExists(dir);
