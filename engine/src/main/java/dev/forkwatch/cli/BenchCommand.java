@@ -64,7 +64,7 @@ final class BenchCommand implements Runnable {
                         r.events(), r.baselineEventsPerSec(), r.engineEventsPerSec(), r.ratio(), r.alerts(),
                         r.heapAfterBytes() >> 20, r.factsAfter(), Runtime.getRuntime().maxMemory() >> 20);
                 if (perRule) {
-                    for (ReplayBench.RuleCost c : ReplayBench.perRule(trace, rounds, options.config(), r, bench.main.err)) {
+                    for (ReplayBench.RuleCost c : ReplayBench.perRule(trace, rounds, options.config(), bench.main.err)) {
                         bench.main.out.printf(Locale.ROOT,
                                 "rule=\"%s\" engine_without_ev_per_s=%.0f cost_us_per_event=%.2f alerts_without=%d%n",
                                 c.rule(), c.withoutEventsPerSec(), c.microsPerEvent(), c.alertsWithout());
