@@ -56,23 +56,15 @@ public final class ReplayBench {
                 }
             });
             double base = n.get() / ((System.nanoTime() - t0) / 1e9);
-            AtomicLong a = new AtomicLong();
-            t0 = System.nanoTime();
-            try (RuleEngine engine = RuleEngine.fromConfig(pack, config, x -> a.incrementAndGet())) {
-                new TraceReader(trace).run(engine);
-                engine.finish();
-                double eng = engine.stats().events() / ((System.nanoTime() - t0) / 1e9);
-                events = engine.stats().events();
-                facts = engine.stats().inSession();
-                System.gc();
-                Runtime rt = Runtime.getRuntime();
-                heap = rt.totalMemory() - rt.freeMemory();
-                log.printf("round %d: baseline %.0f ev/s, engine %.0f ev/s, %d alerts, heap %d MiB, %d facts%n",
-                        r + 1, base, eng, a.get(), heap >> 20, facts);
-                bestBase = Math.max(bestBase, base);
-                bestEngine = Math.max(bestEngine, eng);
-                alerts = a.get();
-            }
+            Replay e = replay(trace, pack, config, true);
+            events = e.events();
+            facts = e.facts();
+            heap = e.heapBytes();
+            alerts = e.alerts();
+            log.printf("round %d: baseline %.0f ev/s, engine %.0f ev/s, %d alerts, heap %d MiB, %d facts%n",
+                    r + 1, base, e.eventsPerSec(), alerts, heap >> 20, facts);
+            bestBase = Math.max(bestBase, base);
+            bestEngine = Math.max(bestEngine, e.eventsPerSec());
         }
         return new Result(events, bestBase, bestEngine, bestBase / bestEngine, alerts, heap, facts);
     }
@@ -97,10 +89,10 @@ public final class ReplayBench {
             double bestWithout = 0;
             long alerts = 0;
             for (int r = 0; r < rounds; r++) {
-                bestFull = Math.max(bestFull, replay(trace, full, config)[0]);
-                double[] w = replay(trace, without, config);
-                bestWithout = Math.max(bestWithout, w[0]);
-                alerts = (long) w[1];
+                bestFull = Math.max(bestFull, replay(trace, full, config, false).eventsPerSec());
+                Replay w = replay(trace, without, config, false);
+                bestWithout = Math.max(bestWithout, w.eventsPerSec());
+                alerts = w.alerts();
             }
             double micros = 1e6 / bestFull - 1e6 / bestWithout;
             log.printf("without \"%s\": engine %.0f ev/s (whole pack %.0f), %d alerts; the rule costs %.2f us/event%n",
@@ -110,14 +102,25 @@ public final class ReplayBench {
         return costs;
     }
 
-    /** One replay through the engine: {events per second, alerts}. */
-    private static double[] replay(Path trace, RulePack pack, Config config) throws Exception {
+    /** One replay through the engine; heap and facts are taken before the session closes. */
+    private record Replay(double eventsPerSec, long events, long alerts, long facts, long heapBytes) {
+    }
+
+    /** Replays the trace through a fresh engine; with {@code measureHeap}, a full GC first (not timed). */
+    private static Replay replay(Path trace, RulePack pack, Config config, boolean measureHeap) throws Exception {
         AtomicLong a = new AtomicLong();
         long t0 = System.nanoTime();
         try (RuleEngine engine = RuleEngine.fromConfig(pack, config, x -> a.incrementAndGet())) {
             new TraceReader(trace).run(engine);
             engine.finish();
-            return new double[] {engine.stats().events() / ((System.nanoTime() - t0) / 1e9), a.get()};
+            double rate = engine.stats().events() / ((System.nanoTime() - t0) / 1e9);
+            long heap = 0;
+            if (measureHeap) {
+                System.gc();
+                Runtime rt = Runtime.getRuntime();
+                heap = rt.totalMemory() - rt.freeMemory();
+            }
+            return new Replay(rate, engine.stats().events(), a.get(), engine.stats().inSession(), heap);
         }
     }
 }
