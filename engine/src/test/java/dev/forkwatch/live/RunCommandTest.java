@@ -179,12 +179,16 @@ class RunCommandTest {
                 end
                 """);
         Path cfg = Files.writeString(tmp.resolve("tiny.yaml"), "live:\n  ring_size_bytes: 4096\n  counter_poll: 100ms\n");
-        Running fw = new Running(List.of(), "run", "--config", cfg.toString(), "--rules", rules.toString(), "--output", "json");
+        // A background job of a non-interactive shell (as CI may run us) starts with SIGINT ignored, and the JVM
+        // then leaves it ignored; reset it to the default so that this test's Ctrl-C reaches forkwatch.
+        List<String> sigintDefault = List.of("python3", "-c",
+                "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])");
+        Running fw = new Running(sigintDefault, "run", "--config", cfg.toString(), "--rules", rules.toString(), "--output", "json");
         fw.awaitErr("ready");
         triggers.run("vforker", "vfork", "exec:/bin/true", "200");
         Thread.sleep(500);
         assertThat(Signals.INSTANCE.kill((int) fw.p.pid(), 2)).isZero(); // SIGINT (Ctrl-C) stops it cleanly too
-        assertThat(fw.p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(fw.p.waitFor(20, TimeUnit.SECONDS)).as(() -> "stopped within 20 s of SIGINT; stderr: " + fw.errText()).isTrue();
         assertThat(fw.p.exitValue()).isEqualTo(ExitCode.OK);
         String stopped = fw.awaitErr("stopped:");
         List<JsonNode> dropped = fw.alerts().stream().filter(a -> a.path("rule").asText().equals("Events dropped")).toList();
