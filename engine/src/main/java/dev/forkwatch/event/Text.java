@@ -1,0 +1,142 @@
+package dev.forkwatch.event;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * forkwatch's one escaping scheme for text written by the people it watches (comm, file names, arguments).
+ * Documented in docs/events.md ("Strings from the kernel").
+ * <ul>
+ * <li>{@link #fromBytes}: kernel bytes to a field. Valid UTF-8 is kept; each byte of an invalid sequence becomes
+ * {@code \xNN} (two lower-case hex digits) and a backslash becomes {@code \\}, so the field maps back to the
+ * exact bytes ({@link #toBytes}). Traces store fields in this form.</li>
+ * <li>{@link #printable}: a field to one line of output. C0 controls, DEL and C1 controls become {@code \xNN}
+ * (C1 as {@code \u0085}-style escapes), so a field can never start a new line, move the cursor or forge an
+ * alert. Backslashes are left alone: an escape in the field stays readable as it is.</li>
+ * </ul>
+ */
+public final class Text {
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private Text() {
+    }
+
+    /** Decodes {@code len} bytes at {@code off} as a field (see the class comment). */
+    public static String fromBytes(byte[] b, int off, int len) {
+        CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(b, off, len);
+        CharBuffer out = CharBuffer.allocate(len);
+        StringBuilder sb = new StringBuilder(len + 8);
+        while (true) {
+            CoderResult r = dec.decode(in, out, true);
+            out.flip();
+            appendEscapingBackslash(sb, out);
+            out.clear();
+            if (r.isError()) {
+                for (int i = 0; i < r.length(); i++) {
+                    hexByte(sb, in.get());
+                }
+            } else if (r.isUnderflow()) {
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
+    public static String fromBytes(byte[] b) {
+        return fromBytes(b, 0, b.length);
+    }
+
+    /** The bytes a field stands for: the inverse of {@link #fromBytes}. */
+    public static byte[] toBytes(String field) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(field.length());
+        int i = 0;
+        int plain = 0;
+        while (i < field.length()) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 1 < field.length()) {
+                char n = field.charAt(i + 1);
+                if (n == '\\' || (n == 'x' && isHex(field, i + 2) && isHex(field, i + 3))) {
+                    out.writeBytes(field.substring(plain, i).getBytes(StandardCharsets.UTF_8));
+                    if (n == '\\') {
+                        out.write('\\');
+                        i += 2;
+                    } else {
+                        out.write(Integer.parseInt(field.substring(i + 2, i + 4), 16));
+                        i += 4;
+                    }
+                    plain = i;
+                    continue;
+                }
+            }
+            i++;
+        }
+        out.writeBytes(field.substring(plain).getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+
+    /** A field made safe for one line of text output (see the class comment). */
+    public static String printable(String s) {
+        if (s == null) {
+            return null;
+        }
+        int i = 0;
+        while (i < s.length() && !isControl(s.charAt(i))) {
+            i++;
+        }
+        if (i == s.length()) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder(s.length() + 16).append(s, 0, i);
+        for (; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                hexByte(sb, (byte) c);
+            } else if (c >= 0x80 && c <= 0x9f) {
+                sb.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
+            } else if (Character.isSurrogate(c) && !validSurrogatePair(s, i)) {
+                sb.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xf]).append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+            } else {
+                sb.append(c);
+                if (Character.isHighSurrogate(c)) {
+                    sb.append(s.charAt(++i));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /** True for characters {@link #printable} escapes: C0, DEL, C1, and lone surrogates. */
+    public static boolean isControl(char c) {
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || Character.isSurrogate(c);
+    }
+
+    private static boolean validSurrogatePair(String s, int i) {
+        char c = s.charAt(i);
+        return Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+    }
+
+    private static boolean isHex(String s, int i) {
+        return i < s.length() && Character.digit(s.charAt(i), 16) >= 0;
+    }
+
+    private static void appendEscapingBackslash(StringBuilder sb, CharBuffer chars) {
+        while (chars.hasRemaining()) {
+            char c = chars.get();
+            if (c == '\\') {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+    }
+
+    private static void hexByte(StringBuilder sb, byte b) {
+        sb.append("\\x").append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
+    }
+}
