@@ -4,6 +4,7 @@ import dev.forkwatch.alert.Alert;
 import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.alert.Priority;
 import dev.forkwatch.event.Event;
+import dev.forkwatch.event.Text;
 import dev.forkwatch.event.Vfork;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -111,7 +112,8 @@ public final class Alerts {
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
             Object v = fields.get(m.group(1));
-            m.appendReplacement(sb, Matcher.quoteReplacement(v == null ? m.group() : String.valueOf(v)));
+            // a field value is text from the watched programs: it must never break the output's one line
+            m.appendReplacement(sb, Matcher.quoteReplacement(v == null ? m.group() : Text.printable(String.valueOf(v))));
         }
         m.appendTail(sb);
         return sb.toString();

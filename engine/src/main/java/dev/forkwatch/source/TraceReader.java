@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -116,10 +118,25 @@ public final class TraceReader implements EventSource {
         String comm;
         String via;
         String filename;
+        // context (docs/events.md): absent keys take the documented defaults
+        String parentExe;
+        String containerId;
+        String userName;
+        String exePath;
+        List<String> parentArgs;
+        List<String> ancestors;
+        List<String> args;
+        Long loginUid;
+        Long execIndex;
+        Long euid;
+        Boolean exeFromMemfd;
+        Boolean exeDeleted;
 
         void clear() {
-            type = comm = via = filename = null;
-            ts = pid = ppid = uid = childPid = blockedNs = exitCode = signal = null;
+            type = comm = via = filename = parentExe = containerId = userName = exePath = null;
+            ts = pid = ppid = uid = childPid = blockedNs = exitCode = signal = loginUid = execIndex = euid = null;
+            parentArgs = ancestors = args = null;
+            exeFromMemfd = exeDeleted = null;
         }
 
         void set(String key, JsonToken v, JsonParser p, String where) throws IOException {
@@ -136,6 +153,18 @@ public final class TraceReader implements EventSource {
                 case "comm" -> comm = str(key, v, p, where);
                 case "via" -> via = str(key, v, p, where);
                 case "filename" -> filename = str(key, v, p, where);
+                case "parent_exe" -> parentExe = str(key, v, p, where);
+                case "container_id" -> containerId = str(key, v, p, where);
+                case "user_name" -> userName = str(key, v, p, where);
+                case "exe_path" -> exePath = str(key, v, p, where);
+                case "parent_args" -> parentArgs = strs(key, v, p, where);
+                case "ancestors" -> ancestors = strs(key, v, p, where);
+                case "args" -> args = strs(key, v, p, where);
+                case "login_uid" -> loginUid = num(key, v, p, where);
+                case "exec_index" -> execIndex = num(key, v, p, where);
+                case "euid" -> euid = num(key, v, p, where);
+                case "exe_from_memfd" -> exeFromMemfd = bool(key, v, p, where);
+                case "exe_deleted" -> exeDeleted = bool(key, v, p, where);
                 default -> p.skipChildren(); // unknown keys are ignored, by design
             }
         }
@@ -149,6 +178,35 @@ public final class TraceReader implements EventSource {
                 throw new TraceFormatException(where + "field '" + key + "' must be a string");
             }
             return p.getText();
+        }
+
+        private static List<String> strs(String key, JsonToken v, JsonParser p, String where) throws IOException {
+            if (v == JsonToken.VALUE_NULL) {
+                return null;
+            }
+            if (v != JsonToken.START_ARRAY) {
+                p.skipChildren();
+                throw new TraceFormatException(where + "field '" + key + "' must be an array of strings");
+            }
+            List<String> out = new ArrayList<>();
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                if (t != JsonToken.VALUE_STRING) {
+                    throw new TraceFormatException(where + "field '" + key + "' must be an array of strings");
+                }
+                out.add(p.getText());
+            }
+            return out;
+        }
+
+        private static Boolean bool(String key, JsonToken v, JsonParser p, String where) throws IOException {
+            if (v == JsonToken.VALUE_NULL) {
+                return null;
+            }
+            if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
+                p.skipChildren();
+                throw new TraceFormatException(where + "field '" + key + "' must be true or false");
+            }
+            return v == JsonToken.VALUE_TRUE;
         }
 
         private static Long num(String key, JsonToken v, JsonParser p, String where) throws IOException {
@@ -181,6 +239,17 @@ public final class TraceReader implements EventSource {
             return (int) x;
         }
 
+        /** A uid field: absent or -1 is {@code -1} (unset/unknown), otherwise 0..2^32-1 (stored as Java int). */
+        static int uidOrUnset(String key, Long v, String where) {
+            if (v == null || v == -1) {
+                return -1;
+            }
+            if (v < 0 || v > 0xFFFF_FFFFL) {
+                throw new TraceFormatException(where + "field '" + key + "' out of range: " + v);
+            }
+            return (int) (long) v;
+        }
+
         String reqStr(String key, String v, String where) {
             if (v == null) {
                 throw new TraceFormatException(where + "missing required field '" + key + "' for " + type + " event");
@@ -199,11 +268,19 @@ public final class TraceReader implements EventSource {
                         throw new TraceFormatException(where + "field 'uid' out of range: " + u);
                     }
                     yield new Vfork(ts, pidField("pid", pid, where), pidField("ppid", ppid, where), (int) u,
-                            reqStr("comm", comm, where), via);
+                            reqStr("comm", comm, where), via, parentExe, parentArgs, uidOrUnset("login_uid", loginUid, where),
+                            ancestors, containerId, userName);
                 }
                 case VforkReturn.TYPE -> new VforkReturn(ts, pidField("pid", pid, where), pidField("child_pid", childPid, where),
                         blockedNs == null ? VforkReturn.UNKNOWN : blockedNs);
-                case Exec.TYPE -> new Exec(ts, pidField("pid", pid, where), reqStr("comm", comm, where), reqStr("filename", filename, where));
+                case Exec.TYPE -> {
+                    if (execIndex != null && (execIndex < 1 || execIndex > Integer.MAX_VALUE)) {
+                        throw new TraceFormatException(where + "field 'exec_index' must be 1 or more, got " + execIndex);
+                    }
+                    yield new Exec(ts, pidField("pid", pid, where), reqStr("comm", comm, where), reqStr("filename", filename, where),
+                            args, execIndex == null ? 1 : execIndex.intValue(), uidOrUnset("euid", euid, where),
+                            Boolean.TRUE.equals(exeFromMemfd), Boolean.TRUE.equals(exeDeleted), exePath);
+                }
                 case Exit.TYPE -> new Exit(ts, pidField("pid", pid, where), exitCode == null ? Exit.UNKNOWN : exitCode.intValue(),
                         signal == null ? 0 : signal.intValue());
                 default -> throw new IllegalStateException(type);

@@ -54,6 +54,12 @@ public final class TraceWriter implements EventReceiver, Closeable {
                 g.writeNumberField("uid", Integer.toUnsignedLong(v.uid()));
                 g.writeStringField("comm", v.comm());
                 g.writeStringField("via", v.via());
+                g.writeStringField("parent_exe", v.parentExe());
+                strings(g, "parent_args", v.parentArgs());
+                g.writeNumberField("login_uid", uid(v.loginUid()));
+                strings(g, "ancestors", v.ancestors());
+                g.writeStringField("container_id", v.containerId());
+                g.writeStringField("user_name", v.userName());
             } else if (e instanceof VforkReturn r) {
                 g.writeNumberField("pid", r.pid());
                 g.writeNumberField("child_pid", r.childPid());
@@ -64,6 +70,12 @@ public final class TraceWriter implements EventReceiver, Closeable {
                 g.writeNumberField("pid", x.pid());
                 g.writeStringField("comm", x.comm());
                 g.writeStringField("filename", x.filename());
+                strings(g, "args", x.args());
+                g.writeNumberField("exec_index", x.execIndex());
+                g.writeNumberField("euid", uid(x.euid()));
+                g.writeBooleanField("exe_from_memfd", x.exeFromMemfd());
+                g.writeBooleanField("exe_deleted", x.exeDeleted());
+                g.writeStringField("exe_path", x.exePath());
             } else if (e instanceof Exit x) {
                 g.writeNumberField("pid", x.pid());
                 if (x.exitCode() != Exit.UNKNOWN) {
@@ -79,6 +91,19 @@ public final class TraceWriter implements EventReceiver, Closeable {
         }
         newline();
         lastWrittenNs = Math.max(lastWrittenNs, e.ts());
+    }
+
+    private static void strings(JsonGenerator g, String key, java.util.List<String> values) throws IOException {
+        g.writeArrayFieldStart(key);
+        for (String s : values) {
+            g.writeString(s);
+        }
+        g.writeEndArray();
+    }
+
+    /** -1 stays -1 (unset/unknown); any other uid is written unsigned, as the kernel has it. */
+    private static long uid(int uid) {
+        return uid == -1 ? -1 : Integer.toUnsignedLong(uid);
     }
 
     @Override

@@ -16,6 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BadInputTest {
     static final String VF = "{\"type\":\"vfork\",\"ts\":1764300000000000000,\"pid\":2201,\"ppid\":2200,\"uid\":1000,\"comm\":\"make\"}";
 
+    static final String EX = "{\"type\":\"exec\",\"ts\":1764300000000000001,\"pid\":2201,\"comm\":\"sh\",\"filename\":\"/bin/sh\"";
+
     @TempDir
     Path dir;
 
@@ -30,7 +32,18 @@ class BadInputTest {
                 Arguments.of("{\"type\":\"exit\",\"ts\":\"soon\",\"pid\":3}", ":2: field 'ts' must be an integer"),
                 Arguments.of("{\"type\":\"exit\",\"ts\":1764300000000000000,\"pid\":-4}", ":2: field 'pid' must be a positive pid"),
                 Arguments.of("{\"type\":\"vfork\",\"ts\":1764300000000000000,\"pid\":3,\"ppid\":2,\"uid\":0,\"comm\":\"a\",\"via\":\"fork\"}", ":2: field 'via' must be vfork, clone or clone3"),
-                Arguments.of("{\"type\":\"exit\",\"ts\":1764300000000000000,\"pid\":3} x", ":2: "));
+                Arguments.of("{\"type\":\"exit\",\"ts\":1764300000000000000,\"pid\":3} x", ":2: "),
+                // context fields (docs/events.md): optional, but of the right type when present
+                Arguments.of(EX + ",\"args\":\"sh -c x\"}", ":2: field 'args' must be an array of strings"),
+                Arguments.of(EX + ",\"args\":[\"sh\",1]}", ":2: field 'args' must be an array of strings"),
+                Arguments.of(EX + ",\"exec_index\":\"2\"}", ":2: field 'exec_index' must be an integer"),
+                Arguments.of(EX + ",\"exec_index\":0}", ":2: field 'exec_index' must be 1 or more"),
+                Arguments.of(EX + ",\"euid\":4294967296}", ":2: field 'euid' out of range"),
+                Arguments.of(EX + ",\"exe_from_memfd\":1}", ":2: field 'exe_from_memfd' must be true or false"),
+                Arguments.of(EX + ",\"exe_path\":[]}", ":2: field 'exe_path' must be a string"),
+                Arguments.of(VF.replace("}", ",\"login_uid\":-2}"), ":2: field 'login_uid' out of range"),
+                Arguments.of(VF.replace("}", ",\"ancestors\":{}}"), ":2: field 'ancestors' must be an array of strings"),
+                Arguments.of(VF.replace("}", ",\"container_id\":12}"), ":2: field 'container_id' must be a string"));
     }
 
     @ParameterizedTest

@@ -38,7 +38,55 @@ class TraceRoundTripTest {
         assertThat(got.events).isEqualTo(events);
         assertThat(got.clocks).containsExactly(1_764_300_002_000_000_000L, 1_764_300_003_000_000_000L);
         assertThat(Files.readAllLines(f).get(0)).isEqualTo(
-                "{\"type\":\"vfork\",\"ts\":1764300000000000001,\"pid\":2201,\"ppid\":2200,\"uid\":4294967294,\"comm\":\"ma\\\"ke\",\"via\":\"clone\"}");
+                "{\"type\":\"vfork\",\"ts\":1764300000000000001,\"pid\":2201,\"ppid\":2200,\"uid\":4294967294,\"comm\":\"ma\\\"ke\",\"via\":\"clone\","
+                        + "\"parent_exe\":\"\",\"parent_args\":[],\"login_uid\":-1,\"ancestors\":[],\"container_id\":\"\",\"user_name\":\"\"}");
+    }
+
+    @Test
+    void everyContextFieldRoundTrips() throws Exception {
+        List<Event> events = List.of(
+                new Vfork(1_764_300_000_000_000_001L, 2201, 2200, 1000, "java", "clone3",
+                        "/usr/lib/jvm/java-17/bin/java", List.of("java", "-jar", "app\\x.jar", "caf\\xc3"),
+                        -2 /* login uid 4294967294 */, List.of("bash", "sshd", "systemd"), "3f4a5b6c7d8e", "alice"),
+                new Exec(1_764_300_000_000_000_002L, 2201, "jspawnhelper", "/usr/lib/jvm/java-17/lib/jspawnhelper",
+                        List.of("/usr/lib/jvm/java-17/lib/jspawnhelper", "8:9"), 1, 1000, false, false,
+                        "/usr/lib/jvm/java-17/lib/jspawnhelper"),
+                new Exec(1_764_300_000_000_000_003L, 2201, "memfd:x", "/proc/self/fd/3", List.of(), 2, 0, true, true,
+                        "/memfd:x (deleted)"),
+                new Vfork(1_764_300_000_000_000_004L, 2202, 2200, 0, "init", "vfork", "", List.of(), 0, List.of(), "host", "root"));
+        Path f = dir.resolve("t.jsonl");
+        try (TraceWriter w = new TraceWriter(f, 1_000_000_000L)) {
+            events.forEach(w::event);
+        }
+        Collecting got = new Collecting();
+        new TraceReader(f).run(got);
+        assertThat(got.events).isEqualTo(events);
+        // an empty argv is written as an empty list, the unsigned login uid as the kernel has it
+        assertThat(Files.readAllLines(f).get(2)).contains("\"args\":[],\"exec_index\":2,\"euid\":0,"
+                + "\"exe_from_memfd\":true,\"exe_deleted\":true");
+        assertThat(Files.readAllLines(f).get(0)).contains("\"login_uid\":4294967294");
+    }
+
+    @Test
+    void absentContextKeysTakeTheDocumentedDefaults() throws Exception {
+        Path f = dir.resolve("t.jsonl");
+        Files.writeString(f, "{\"type\":\"vfork\",\"ts\":5,\"pid\":3,\"ppid\":2,\"uid\":0,\"comm\":\"a\"}\n"
+                + "{\"type\":\"exec\",\"ts\":6,\"pid\":3,\"comm\":\"b\",\"filename\":\"/b\"}\n"
+                + "{\"type\":\"exec\",\"ts\":7,\"pid\":3,\"comm\":\"b\",\"filename\":\"/b\",\"login_uid\":null,"
+                + "\"args\":null,\"euid\":-1,\"exec_index\":null}\n");
+        Collecting got = new Collecting();
+        new TraceReader(f).run(got);
+        Vfork v = (Vfork) got.events.get(0);
+        assertThat(v.parentExe()).isEmpty();
+        assertThat(v.parentArgs()).isEmpty();
+        assertThat(v.loginUid()).isEqualTo(-1);
+        assertThat(v.ancestors()).isEmpty();
+        assertThat(v.containerId()).isEmpty();
+        assertThat(v.userName()).isEmpty();
+        assertThat(v.parentCmdline()).isEmpty();
+        Exec x = (Exec) got.events.get(1);
+        assertThat(x).isEqualTo(new Exec(6, 3, "b", "/b", List.of(), 1, -1, false, false, ""));
+        assertThat(got.events.get(2)).isEqualTo(new Exec(7, 3, "b", "/b"));
     }
 
     @Test
