@@ -1,14 +1,21 @@
 package dev.forkwatch.cli;
 
+import dev.forkwatch.aggregate.Aggregator;
 import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.config.Config;
+import dev.forkwatch.config.ConfigException;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
 import dev.forkwatch.rules.RuleEngine;
+import dev.forkwatch.rules.RuleMeta;
 import dev.forkwatch.rules.RulePack;
 import dev.forkwatch.sink.Sink;
 import dev.forkwatch.sink.SinkFactory;
 import java.io.PrintStream;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Config, rules, engine and sinks wired together: what run and replay share. The rules are compiled before
@@ -19,6 +26,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     private final Config config;
     private final RulePack rules;
     private final Sink sink;
+    private final Aggregator aggregator;
     private final RuleEngine engine;
     private boolean closed;
 
@@ -26,11 +34,38 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         this.config = config;
         this.rules = rules;
         this.sink = sink;
-        this.engine = RuleEngine.fromConfig(rules, config, sink::accept);
+        this.aggregator = config.bool("outputs.aggregate.enabled") ? aggregator(config, rules, sink) : null;
+        this.engine = RuleEngine.fromConfig(rules, config, aggregator == null ? sink::accept : aggregator);
+    }
+
+    /** Each alert rule of the pack with its kind's key fields; rules with @aggregate(false) are left out. */
+    private static Aggregator aggregator(Config config, RulePack rules, Sink sink) {
+        Map<String, List<String>> keys = new HashMap<>();
+        for (String name : rules.ruleNames()) {
+            RuleMeta m = rules.meta(name);
+            if (m.aggregated()) {
+                keys.put(name, m.aggregateKeys().isEmpty() ? Aggregator.DEFAULT_KEYS : m.aggregateKeys());
+            }
+        }
+        return new Aggregator(config.nanos("outputs.aggregate.window"), (int) config.integer("outputs.aggregate.max_kinds"),
+                keys, sink::accept, rule -> { });
+    }
+
+    /** Checked before any sink opens. */
+    private static void checkAggregate(Config config) {
+        if (config.nanos("outputs.aggregate.window") <= 0) {
+            throw new ConfigException(config.origin("outputs.aggregate.window") + ": outputs.aggregate.window must be above 0");
+        }
+        long maxKinds = config.integer("outputs.aggregate.max_kinds");
+        if (maxKinds <= 0 || maxKinds > Integer.MAX_VALUE) {
+            throw new ConfigException(config.origin("outputs.aggregate.max_kinds")
+                    + ": outputs.aggregate.max_kinds must be between 1 and " + Integer.MAX_VALUE);
+        }
     }
 
     /** Alerts go to {@code out}; sink messages (webhook retries, spool notes) to {@code err}. */
     public static Pipeline open(Config config, PrintStream out, PrintStream err) {
+        checkAggregate(config);
         RulePack rules = RulePack.load(config);
         Sink sink = SinkFactory.create(config, out, err, System.getenv());
         return new Pipeline(config, rules, sink);
@@ -58,19 +93,39 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         return sink;
     }
 
+    /** The aggregator between the engine and the sinks, if aggregation is on. */
+    public Optional<Aggregator> aggregator() {
+        return Optional.ofNullable(aggregator);
+    }
+
+    /** ", N held back in M summaries" for the summary line when aggregation is on, else "". */
+    static String heldBack(Pipeline p) {
+        return p.aggregator().map(a -> ", " + a.heldBack() + " held back in " + a.summaries() + " summaries").orElse("");
+    }
+
     @Override
     public void event(Event e) {
         engine.event(e);
+        if (aggregator != null) {
+            aggregator.advance(engine.clockNs()); // windows close on event time, also when no alert comes
+        }
     }
 
     @Override
     public void clock(long nowNs) {
         engine.clock(nowNs);
+        if (aggregator != null) {
+            aggregator.advance(engine.clockNs());
+        }
     }
 
-    /** Releases buffered events and fires what is due at the newest time seen. */
+    /** Releases buffered events, fires what is due at the newest time seen, and sends every pending summary. */
     public void finish() {
         engine.finish();
+        if (aggregator != null) {
+            aggregator.advance(engine.clockNs());
+            aggregator.flush();
+        }
         sink.flush();
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -29,10 +30,16 @@ final class ReplayCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "Trace files, replayed in order as one stream.")
     List<Path> files;
 
+    @Option(names = "--aggregate",
+            description = "Collapse floods of one kind of alert into summaries, as run does (docs/outputs.md).")
+    boolean aggregate;
+
     @Override
     public Integer call() throws Exception {
         Sink sink;
-        try (Pipeline p = Pipeline.open(options.config(), main.out, main.err)) {
+        // A trace shows every match unless asked: the config's outputs.aggregate.enabled is for run.
+        var cfg = options.config().with("outputs.aggregate.enabled", aggregate, "--aggregate");
+        try (Pipeline p = Pipeline.open(cfg, main.out, main.err)) {
             sink = p.sink();
             try {
                 for (Path f : files) {
@@ -43,8 +50,8 @@ final class ReplayCommand implements Callable<Integer> {
                 p.finish();
             }
             RuleEngine.Stats s = p.engine().stats();
-            main.err.printf("forkwatch: replayed %d events from %d file(s): %d alert(s), %d late event(s)%n",
-                    s.events(), files.size(), s.alerts(), s.late());
+            main.err.printf("forkwatch: replayed %d events from %d file(s): %d alert(s), %d late event(s)%s%n",
+                    s.events(), files.size(), s.alerts(), s.late(), Pipeline.heldBack(p));
         }
         return SinkFactory.report(sink, main.err); // 4 when webhook alerts were left in the spool
     }

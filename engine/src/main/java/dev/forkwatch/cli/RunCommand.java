@@ -42,11 +42,18 @@ final class RunCommand implements Callable<Integer> {
             description = "Also write every event to FILE as a replay trace (see docs/events.md).")
     Path record;
 
+    @Option(names = "--no-aggregate",
+            description = "Send every alert: no summaries of floods (outputs.aggregate.enabled; see docs/outputs.md).")
+    boolean noAggregate;
+
     @Override
     public Integer call() throws Exception {
         var cfg = options.config();
         if (probe != null) {
             cfg = cfg.withText("live.probe", probe, "--probe");
+        }
+        if (noAggregate) {
+            cfg = cfg.with("outputs.aggregate.enabled", false, "--no-aggregate");
         }
         LiveSource.Settings settings = LiveSource.Settings.from(cfg);
         // Cheap host checks first: a non-root user learns that before waiting for the rules to compile.
@@ -83,7 +90,8 @@ final class RunCommand implements Callable<Integer> {
             RuleEngine.Stats s = pipeline.engine().stats();
             KernelCounters k = source.counters();
             main.err.printf("forkwatch: stopped: %d event(s), %d alert(s), %d lost record(s), %d untracked child(ren), "
-                    + "%d record(s) sent by the kernel%n", s.events(), s.alerts(), k.lost(), k.overflow(), k.sent());
+                    + "%d record(s) sent by the kernel%s%n", s.events(), s.alerts(), k.lost(), k.overflow(), k.sent(),
+                    Pipeline.heldBack(pipeline));
         }
         return SinkFactory.report(sink, main.err); // 4 when webhook alerts were left in the spool
     }

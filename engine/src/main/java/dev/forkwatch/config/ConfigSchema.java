@@ -114,6 +114,10 @@ public final class ConfigSchema {
         KEYS.put("outputs.webhook.spool_max_bytes", Kind.INT);
         KEYS.put("outputs.webhook.drain_timeout", Kind.DURATION);
         KEYS.put("outputs.webhook.fsync_interval", Kind.DURATION);
+        section("outputs.aggregate");
+        KEYS.put("outputs.aggregate.enabled", Kind.BOOL);
+        KEYS.put("outputs.aggregate.window", Kind.DURATION);
+        KEYS.put("outputs.aggregate.max_kinds", Kind.INT);
     }
 
     private static void section(String key) {

@@ -115,6 +115,11 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         }
     }
 
+    /** The session clock in ns: event time up to which rules and timers have fired (Long.MIN_VALUE before any). */
+    public long clockNs() {
+        return started ? clock.getCurrentTime() * NS_PER_MS : Long.MIN_VALUE;
+    }
+
     public Stats stats() {
         return new Stats(events, alerts.count(), late, session.getFactCount(), buffer.size());
     }

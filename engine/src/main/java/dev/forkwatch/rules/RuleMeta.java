@@ -1,5 +1,6 @@
 package dev.forkwatch.rules;
 
+import dev.forkwatch.aggregate.KeyField;
 import dev.forkwatch.alert.Priority;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,9 +12,14 @@ import org.kie.api.definition.rule.Rule;
  * A rule's metadata: {@code @priority("Warning")}, {@code @tags("process, vfork, T1106")},
  * {@code @description("...")}. Every rule that raises alerts must carry all three; {@link RulePack} checks
  * this when it compiles. A helper rule that raises no alert may say {@code @internal(true)} instead of giving a
- * priority and tags.
+ * priority and tags. Optional: {@code @aggregate("field, field")} names the fields that make two of the rule's
+ * alerts "of a kind" for aggregation, {@code @aggregate(false)} exempts the rule (docs/outputs.md).
+ *
+ * @param aggregated    false for {@code @aggregate(false)}
+ * @param aggregateKeys the rule's own key fields; empty for the default kind
  */
-public record RuleMeta(Priority priority, List<String> tags, String description, boolean internal) {
+public record RuleMeta(Priority priority, List<String> tags, String description, boolean internal,
+                       boolean aggregated, List<String> aggregateKeys) {
     private static final Map<Rule, RuleMeta> CACHE = new ConcurrentHashMap<>();
 
     public static RuleMeta of(Rule rule) {
@@ -42,15 +48,28 @@ public record RuleMeta(Priority priority, List<String> tags, String description,
         }
         if (internal) {
             // A helper rule (feeds other rules, raises no alert): it needs only a description.
-            return new RuleMeta(Priority.DEBUG, List.of(), unquote(d), true);
+            return new RuleMeta(Priority.DEBUG, List.of(), unquote(d), true, false, List.of());
         }
-        List<String> tags = new ArrayList<>();
-        for (String s : unquote(t).split(",")) {
-            if (!s.isBlank()) {
-                tags.add(s.trim());
+        Object a = md.get("aggregate");
+        String agg = a == null ? "" : unquote(a).trim();
+        List<String> keys = agg.isEmpty() || agg.equals("false") || agg.equals("true") ? List.of() : split(agg);
+        for (String k : keys) {
+            KeyField.parse(k); // a malformed field name fails at load, naming the rule
+        }
+        if (a != null && agg.isEmpty()) {
+            throw new IllegalArgumentException("@aggregate needs field names or false");
+        }
+        return new RuleMeta(Priority.parse(unquote(p)), split(unquote(t)), unquote(d), false, !agg.equals("false"), keys);
+    }
+
+    private static List<String> split(String s) {
+        List<String> out = new ArrayList<>();
+        for (String x : s.split(",")) {
+            if (!x.isBlank()) {
+                out.add(x.trim());
             }
         }
-        return new RuleMeta(Priority.parse(unquote(p)), List.copyOf(tags), unquote(d), false);
+        return List.copyOf(out);
     }
 
     private static String unquote(Object o) {

@@ -50,10 +50,12 @@ public final class RulePack {
 
     private final KieBase base;
     private final List<String> ruleNames;
+    private final Map<String, RuleMeta> meta;
 
-    private RulePack(KieBase base, List<String> ruleNames) {
+    private RulePack(KieBase base, List<String> ruleNames, Map<String, RuleMeta> meta) {
         this.base = base;
         this.ruleNames = ruleNames;
+        this.meta = Map.copyOf(meta);
     }
 
     public KieBase kieBase() {
@@ -63,6 +65,11 @@ public final class RulePack {
     /** Names of the rules that raise alerts (not {@code @internal} helpers), in file order. */
     public List<String> ruleNames() {
         return ruleNames;
+    }
+
+    /** The metadata of an alert rule (one of {@link #ruleNames}). */
+    public RuleMeta meta(String ruleName) {
+        return meta.get(ruleName);
     }
 
     /** Loads the rules named by the config ({@code rules.paths}), or the embedded default pack when none. */
@@ -143,11 +150,14 @@ public final class RulePack {
         conf.setOption(EventProcessingOption.STREAM);
         KieBase base = kc.newKieBase(conf);
         List<String> names = new ArrayList<>();
+        Map<String, RuleMeta> metas = new java.util.HashMap<>();
         for (var pkg : base.getKiePackages()) {
             for (Rule r : pkg.getRules()) {
                 try {
-                    if (!RuleMeta.parse(r.getMetaData()).internal()) {
+                    RuleMeta m = RuleMeta.parse(r.getMetaData());
+                    if (!m.internal()) {
                         names.add(r.getName());
+                        metas.put(r.getName(), m);
                     }
                 } catch (IllegalArgumentException e) {
                     int[] where = declaration(sources, r.getName());
@@ -165,7 +175,7 @@ public final class RulePack {
             position.put(name, ((long) d[0] << 32) + d[1]); // file, then line
         }
         names.sort(java.util.Comparator.comparing(position::get));
-        return new RulePack(base, List.copyOf(names));
+        return new RulePack(base, List.copyOf(names), metas);
     }
 
     /** A parameter set in the user's config file that no rule uses is almost always a typo. */

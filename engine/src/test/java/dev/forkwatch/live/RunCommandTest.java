@@ -160,6 +160,55 @@ class RunCommandTest {
         assertThat(withoutUuid(replayed)).isEqualTo(withoutUuid(live)).hasSizeGreaterThanOrEqualTo(2);
     }
 
+    @Test
+    void aCrashLoopingChildCollapsesIntoOneAlertAndOneSummary() throws Exception {
+        Path rec = tmp.resolve("loop.jsonl");
+        Running fw = new Running(List.of(), "run", "--output", "json", "--record", rec.toString());
+        fw.awaitErr("ready");
+        Triggers.Run loop = triggers.run("vforker", "vfork", "exit:1", "300"); // a service whose child keeps failing
+        Thread.sleep(500);
+        assertThat(fw.terminate()).isEqualTo(ExitCode.OK);
+        assertThat(fw.awaitErr("stopped:")).contains("299 held back in 1 summaries");
+        List<JsonNode> mine = fw.alerts().stream()
+                .filter(a -> a.path("output_fields").path("proc.ppid").asInt() == loop.parent()).toList();
+        assertThat(mine).extracting(a -> a.path("rule").asText()).containsOnly("Vfork child exited without exec");
+        assertThat(mine).hasSize(2);
+        assertThat(pid(mine.get(0))).isEqualTo(loop.children().get(0));
+        JsonNode summary = mine.get(1).path("output_fields"); // flushed at exit, before the window's end
+        assertThat(summary.path("alert.suppressed").asLong()).isEqualTo(299);
+        assertThat(summary.path("proc.pid").asInt()).isEqualTo(loop.children().get(299));
+
+        // Without aggregation the recording gives every match; with it, exactly what the live run sent.
+        Cli every = Cli.replay("--output", "json", rec.toString());
+        assertThat(every.alerts()).filteredOn(a -> a.path("output_fields").path("proc.ppid").asInt() == loop.parent())
+                .hasSize(300);
+        assertThat(withoutUuid(Cli.replay("--aggregate", "--output", "json", rec.toString()).alerts()))
+                .isEqualTo(withoutUuid(fw.alerts()));
+    }
+
+    /** forkwatch replay in-process. */
+    record Cli(int code, String out) {
+        static Cli replay(String... args) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            List<String> a = new ArrayList<>(List.of("replay"));
+            a.addAll(List.of(args));
+            int code = Main.execute(new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(new ByteArrayOutputStream()), a.toArray(String[]::new));
+            assertThat(code).isEqualTo(ExitCode.OK);
+            return new Cli(code, out.toString(StandardCharsets.UTF_8));
+        }
+
+        List<JsonNode> alerts() throws IOException {
+            List<JsonNode> list = new ArrayList<>();
+            for (String line : out.split("\n")) {
+                if (!line.isBlank()) {
+                    list.add(JSON.readTree(line));
+                }
+            }
+            return list;
+        }
+    }
+
     static List<JsonNode> withoutUuid(List<JsonNode> alerts) {
         return alerts.stream().map(a -> (JsonNode) ((ObjectNode) a.deepCopy()).without("uuid")).toList();
     }
