@@ -1,6 +1,7 @@
 package dev.forkwatch.aggregate;
 
 import dev.forkwatch.alert.Alert;
+import dev.forkwatch.alert.AlertIds;
 import dev.forkwatch.alert.AlertJson;
 import dev.forkwatch.alert.Priority;
 import java.util.Comparator;
@@ -9,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
@@ -154,7 +154,7 @@ public final class Aggregator implements Consumer<Alert> {
         f.put("alert.last_time", AlertJson.rfc3339(last.timeNs()));
         String output = w.count + " more like this in " + duration(atNs - w.startNs) + "; the last: " + last.output();
         summaries++;
-        out.accept(new Alert(UUID.randomUUID().toString(), atNs, last.rule(), last.priority(), output, f,
+        out.accept(new Alert(AlertIds.engine(last.rule(), atNs, f), atNs, last.rule(), last.priority(), output, f,
                 last.tags(), last.hostname()));
     }
 

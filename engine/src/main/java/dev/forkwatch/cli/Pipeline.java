@@ -119,6 +119,17 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         }
     }
 
+    /**
+     * For the summary line: "; rule(s) disabled: "A" (failed), "B" (config)", or "" when every rule ran to the
+     * end.
+     */
+    public String disabledNote() {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        engine.disabledRules().forEach(r -> parts.add("\"" + r + "\" (failed)"));
+        rules.disabled().forEach(r -> parts.add("\"" + r + "\" (rules.disabled)"));
+        return parts.isEmpty() ? "" : "; " + parts.size() + " rule(s) disabled: " + String.join(", ", parts);
+    }
+
     /** Releases buffered events, fires what is due at the newest time seen, and sends every pending summary. */
     public void finish() {
         engine.finish();

@@ -51,7 +51,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
             RuleEngine.Stats s = p.engine().stats();
             main.err.printf("forkwatch: replayed %d events from %d file(s): %d alert(s), %d late event(s)%s%n",
-                    s.events(), files.size(), s.alerts(), s.late(), Pipeline.heldBack(p));
+                    s.events(), files.size(), s.alerts(), s.late(), Pipeline.heldBack(p) + p.disabledNote());
         }
         return SinkFactory.report(sink, main.err); // 4 when webhook alerts were left in the spool
     }

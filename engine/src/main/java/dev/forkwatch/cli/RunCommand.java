@@ -91,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
             KernelCounters k = source.counters();
             main.err.printf("forkwatch: stopped: %d event(s), %d alert(s), %d lost record(s), %d untracked child(ren), "
                     + "%d record(s) sent by the kernel%s%n", s.events(), s.alerts(), k.lost(), k.overflow(), k.sent(),
-                    Pipeline.heldBack(pipeline));
+                    Pipeline.heldBack(pipeline) + pipeline.disabledNote());
         }
         return SinkFactory.report(sink, main.err); // 4 when webhook alerts were left in the spool
     }

@@ -82,6 +82,7 @@ public final class ConfigSchema {
     static {
         section("rules");
         KEYS.put("rules.paths", Kind.STRING_LIST);
+        KEYS.put("rules.disabled", Kind.STRING_LIST);
         section("output");
         KEYS.put("output.format", Kind.OUTPUT_FORMAT);
         section("engine");

@@ -1,12 +1,12 @@
 package dev.forkwatch.live;
 
 import dev.forkwatch.alert.Alert;
+import dev.forkwatch.alert.AlertIds;
 import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.alert.Priority;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /** Pieces of {@code forkwatch run} that belong to the live side: the "Events dropped" alert. */
 public final class LiveRun {
@@ -30,7 +30,7 @@ public final class LiveRun {
                 + " vfork child(ren) untracked (tracking map full) since the last check; alerts may be missing "
                 + "(totals: " + total.lost() + " lost, " + total.overflow() + " untracked; raise live.ring_size_bytes "
                 + "or lower live.drain_interval)";
-        return new Alert(UUID.randomUUID().toString(), nowNs, DROPPED_RULE, Priority.CRITICAL, out, f,
+        return new Alert(AlertIds.engine(DROPPED_RULE, nowNs, f), nowNs, DROPPED_RULE, Priority.CRITICAL, out, f,
                 List.of("forkwatch", "data_loss"), hostname == null ? Hostname.local() : hostname);
     }
 }

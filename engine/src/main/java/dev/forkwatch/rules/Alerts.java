@@ -1,6 +1,7 @@
 package dev.forkwatch.rules;
 
 import dev.forkwatch.alert.Alert;
+import dev.forkwatch.alert.AlertIds;
 import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.alert.Priority;
 import dev.forkwatch.event.Event;
@@ -8,7 +9,6 @@ import dev.forkwatch.event.Text;
 import dev.forkwatch.event.Vfork;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
@@ -103,8 +103,10 @@ public final class Alerts {
         fields.values().removeIf(java.util.Objects::isNull);
         RuleMeta meta = RuleMeta.of(drools.getRule());
         raised++;
-        out.accept(new Alert(UUID.randomUUID().toString(), timeNs, drools.getRule().getName(),
-                meta.priority(), expand(message, fields), fields, meta.tags(), hostname));
+        String rule = drools.getRule().getName();
+        String output = expand(message, fields);
+        out.accept(new Alert(AlertIds.match(rule, drools.getMatch().getObjects(), output), timeNs, rule,
+                meta.priority(), output, fields, meta.tags(), hostname));
     }
 
     static String expand(String message, Map<String, Object> fields) {

@@ -39,6 +39,8 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     private final SessionPseudoClock clock;
     private final TimerService timers;
     private final Alerts alerts;
+    private final RuleFailures failures;
+    private final RuleGuard guard;
     private final long allowanceNs;
     private final long retentionMs;
     private final ReorderBuffer buffer = new ReorderBuffer();
@@ -75,6 +77,8 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         this.clock = session.getSessionClock();
         this.timers = (TimerService) clock; // the pseudo clock is the session's timer service
         this.alerts = new Alerts(out, () -> clock.getCurrentTime() * NS_PER_MS, hostname);
+        this.failures = new RuleFailures(pack, hostname, out);
+        this.guard = new RuleGuard(session, pack, failures, () -> clock.getCurrentTime() * NS_PER_MS);
         this.allowanceNs = allowanceNs;
         this.retentionMs = Math.max(1, retentionNs / NS_PER_MS);
         if (session.getKieBase().getKiePackages().stream().anyMatch(p -> p.getGlobalVariables().stream()
@@ -113,6 +117,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         if (newestNs != Long.MIN_VALUE) {
             release(newestNs);
         }
+        failures.finish(clock.getCurrentTime() * NS_PER_MS);
     }
 
     /** The session clock in ns: event time up to which rules and timers have fired (Long.MIN_VALUE before any). */
@@ -121,7 +126,12 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(events, alerts.count(), late, session.getFactCount(), buffer.size());
+        return new Stats(events, alerts.count() + failures.raised(), late, session.getFactCount(), buffer.size());
+    }
+
+    /** Rules taken out of the session because they failed (see {@link RuleGuard}), by name. */
+    public java.util.Set<String> disabledRules() {
+        return java.util.Collections.unmodifiableSet(guard.disabled());
     }
 
     @Override
@@ -145,9 +155,9 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
             advanceTo(bucket, false);
             while (!buffer.isEmpty() && buffer.peek().tsMillis() == bucket) {
                 Event e = buffer.poll();
-                held.addLast(new Held(session.insert(e), e.tsMillis()));
+                held.addLast(new Held(guard.insert(e, e.ts()), e.tsMillis()));
             }
-            session.fireAllRules();
+            guard.fire();
         }
         advanceTo(wmMs, true);
         watermarkMs = wmMs;
@@ -155,8 +165,8 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     }
 
     private void insertLate(Event e) {
-        held.addLast(new Held(session.insert(e), e.tsMillis()));
-        session.fireAllRules();
+        held.addLast(new Held(guard.insert(e, e.ts()), e.tsMillis()));
+        guard.fire();
     }
 
     /**
@@ -179,7 +189,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
                 break;
             }
             clock.advanceTime(dt, TimeUnit.MILLISECONDS);
-            session.fireAllRules();
+            guard.fire();
             if (dt == 0 && timers.getTimeToNextJob() == 0) {
                 break; // a job due now that did not run: never spin
             }
@@ -188,7 +198,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         if (targetMs > now) {
             clock.advanceTime(targetMs - now, TimeUnit.MILLISECONDS);
             if (inclusive) {
-                session.fireAllRules(); // before an event batch, the fire comes after the batch is in
+                guard.fire(); // before an event batch, the fire comes after the batch is in
             }
         }
     }

@@ -51,15 +51,54 @@ public final class RulePack {
     private final KieBase base;
     private final List<String> ruleNames;
     private final Map<String, RuleMeta> meta;
+    private final Map<String, String> locations;
+    private final Map<String, String> conditions;
+    private final Set<String> disabled;
 
-    private RulePack(KieBase base, List<String> ruleNames, Map<String, RuleMeta> meta) {
+    private RulePack(KieBase base, List<String> ruleNames, Map<String, RuleMeta> meta, Map<String, String> locations,
+                     Map<String, String> conditions, Set<String> disabled) {
         this.base = base;
         this.ruleNames = ruleNames;
         this.meta = Map.copyOf(meta);
+        this.locations = locations;
+        this.conditions = conditions;
+        this.disabled = disabled;
     }
 
+    /**
+     * The KieBase that sessions run on. A rule that fails at run time is removed from it ({@link RuleGuard}):
+     * it stays off for every session of this pack, until the rules are loaded again.
+     */
     public KieBase kieBase() {
         return base;
+    }
+
+    /** "file:line" of a rule's declaration, or "&lt;rules&gt;" when unknown. */
+    public String location(String rule) {
+        return locations.getOrDefault(rule, "<rules>");
+    }
+
+    /** Rules turned off in the config ({@code rules.disabled}). */
+    public Set<String> disabled() {
+        return disabled;
+    }
+
+    /**
+     * The rules whose conditions contain {@code expression} (whitespace ignored): how a constraint that fails
+     * before Drools can name its rules (an MVEL compile error at first evaluation) is traced back. A constraint
+     * shared by several rules is one node in the network, so all of them are named.
+     */
+    public Set<String> rulesWithCondition(String expression) {
+        String e = expression.replaceAll("\\s+", "");
+        Set<String> out = new TreeSet<>();
+        if (!e.isEmpty()) {
+            conditions.forEach((rule, lhs) -> {
+                if (lhs.contains(e)) {
+                    out.add(rule);
+                }
+            });
+        }
+        return out;
     }
 
     /** Names of the rules that raise alerts (not {@code @internal} helpers), in file order. */
@@ -175,7 +214,62 @@ public final class RulePack {
             position.put(name, ((long) d[0] << 32) + d[1]); // file, then line
         }
         names.sort(java.util.Comparator.comparing(position::get));
-        return new RulePack(base, List.copyOf(names), metas);
+        Map<String, String> locations = new LinkedHashMap<>();
+        Map<String, String> conditions = new LinkedHashMap<>();
+        List<String> preprocessed = byPath.values().stream().map(Preprocessor::text).toList();
+        for (var pkg : base.getKiePackages()) {
+            for (Rule r : pkg.getRules()) {
+                int[] d = declaration(sources, r.getName());
+                if (d[0] >= 0) {
+                    locations.put(r.getName(), sources.get(d[0]).name() + ":" + d[1]);
+                    conditions.put(r.getName(), whenPart(preprocessed.get(d[0]), d[1]));
+                }
+            }
+        }
+        Set<String> disabled = disabledRules(config, locations.keySet());
+        for (var pkg : base.getKiePackages()) {
+            for (Rule r : List.copyOf(pkg.getRules())) {
+                if (disabled.contains(r.getName())) {
+                    base.removeRule(pkg.getName(), r.getName());
+                }
+            }
+        }
+        return new RulePack(base, List.copyOf(names), metas, Map.copyOf(locations), Map.copyOf(conditions), disabled);
+    }
+
+    /** {@code rules.disabled}: every name must be a rule of the pack (a typo would silently keep it on). */
+    private static Set<String> disabledRules(Config config, Set<String> known) {
+        Set<String> out = new TreeSet<>();
+        List<RuleError> errors = new ArrayList<>();
+        for (String name : config.list("rules.disabled")) {
+            if (known.contains(name)) {
+                out.add(name);
+                continue;
+            }
+            String origin = config.origin("rules.disabled");
+            String[] fileLine = origin == null ? new String[] {"<config>"} : origin.split(":(?=\\d+$)");
+            String near = known.stream().filter(k -> k.equalsIgnoreCase(name.trim())).findFirst().orElse(null);
+            errors.add(new RuleError(fileLine[0], fileLine.length > 1 ? Integer.parseInt(fileLine[1]) : 1, 1,
+                    "rules.disabled: no rule named '" + name + "'" + (near == null ? "" : " (did you mean '" + near + "'?)")));
+        }
+        if (!errors.isEmpty()) {
+            throw new RuleCompileException(errors);
+        }
+        return Set.copyOf(out);
+    }
+
+    /** The text between a rule's {@code when} and {@code then}, whitespace removed, from its declaration line. */
+    private static String whenPart(String text, int declLine) {
+        int at = 0;
+        for (int i = 1; i < declLine && at >= 0; i++) {
+            at = text.indexOf('\n', at) + 1;
+        }
+        Matcher w = Pattern.compile("\\bwhen\\b").matcher(text);
+        Matcher t = Pattern.compile("\\bthen\\b").matcher(text);
+        if (at < 0 || !w.find(at) || !t.find(w.end())) {
+            return "";
+        }
+        return text.substring(w.end(), t.start()).replaceAll("\\s+", "");
     }
 
     /** A parameter set in the user's config file that no rule uses is almost always a typo. */

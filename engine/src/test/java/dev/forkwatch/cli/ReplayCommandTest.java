@@ -138,4 +138,54 @@ class ReplayCommandTest {
             java.nio.file.Files.deleteIfExists(f);
         }
     }
+
+    @Test
+    void aRuleThatThrowsNeitherStopsTheReplayNorHidesTheEvent(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        // Throws for any comm shorter than 20 characters: on every vfork of the sample.
+        java.nio.file.Path broken = java.nio.file.Files.writeString(tmp.resolve("broken.drl"), """
+                rule "Long comm"
+                    @priority("Notice")
+                    @tags("test")
+                    @description("breaks on short names")
+                when
+                    $v : Vfork(comm.substring(20) == "x")
+                then
+                end
+                """);
+        Cli.Result r = Cli.run("replay", "--output", "json", "--rules", Cli.root().resolve("rules").toString(),
+                "--rules", broken.toString(), Cli.sample("stalled-child.jsonl"));
+        assertThat(r.code()).as(r.err()).isZero();
+        List<JsonNode> a = alerts(r.out());
+        assertThat(a).extracting(n -> n.get("rule").asText()).containsExactly("Rule failed", "Vfork child stalled");
+        JsonNode failed = a.get(0);
+        assertThat(failed.get("priority").asText()).isEqualTo("Critical");
+        assertThat(failed.get("output_fields").get("rule.location").asText()).isEqualTo(broken + ":1");
+        assertThat(failed.get("output").asText()).contains("Long comm", "StringIndexOutOfBoundsException");
+        assertThat(a.get(1).get("output_fields").get("proc.pid").asInt()).isEqualTo(5101); // the same vfork
+        assertThat(r.out() + r.err()).doesNotContain("\tat ", "Exception in");
+        assertThat(r.err()).contains("2 alert(s)").contains("1 rule(s) disabled: \"Long comm\" (failed)");
+    }
+
+    @Test
+    void twoReplaysInTwoProcessesPrintIdenticalBytes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        byte[][] outs = new byte[2][];
+        for (int i = 0; i < 2; i++) {
+            java.nio.file.Path out = tmp.resolve("out-" + i);
+            Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "replay", "--output", "json", Cli.sample("mixed.jsonl"), Cli.sample("storm.jsonl"))
+                    .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            } finally {
+                p.destroyForcibly();
+            }
+            assertThat(p.exitValue()).isZero();
+            outs[i] = java.nio.file.Files.readAllBytes(out);
+        }
+        assertThat(alerts(new String(outs[0], java.nio.charset.StandardCharsets.UTF_8))).hasSizeGreaterThanOrEqualTo(5);
+        assertThat(outs[1]).isEqualTo(outs[0]);
+    }
 }

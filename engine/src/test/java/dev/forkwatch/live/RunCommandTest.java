@@ -146,7 +146,7 @@ class RunCommandTest {
                 .containsExactly("Vfork child stalled");
         assertThat(live).filteredOn(a -> ok.child() == pid(a) || ok.parent() == pid(a)).isEmpty();
 
-        // The recording replayed with the same config raises the same alerts (uuid aside).
+        // The recording replayed with the same config raises the same alerts, uuids included.
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code = Main.execute(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()),
                 "replay", "--config", cfg.toString(), "--output", "json", rec.toString());
@@ -157,7 +157,7 @@ class RunCommandTest {
                 replayed.add(JSON.readTree(line));
             }
         }
-        assertThat(withoutUuid(replayed)).isEqualTo(withoutUuid(live)).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(replayed).isEqualTo(live).hasSizeGreaterThanOrEqualTo(2);
     }
 
     @Test
@@ -211,6 +211,38 @@ class RunCommandTest {
 
     static List<JsonNode> withoutUuid(List<JsonNode> alerts) {
         return alerts.stream().map(a -> (JsonNode) ((ObjectNode) a.deepCopy()).without("uuid")).toList();
+    }
+
+    @Test
+    void aRuleThatThrowsLiveIsDisabledAndTheDefaultAlertsStillCome() throws Exception {
+        Path cfg = Files.writeString(tmp.resolve("fast.yaml"), "params:\n  vfork:\n    stall_threshold: 1s\n");
+        // Throws on every comm shorter than 20 characters ("vforker"): on the very vfork that then stalls.
+        Path broken = Files.writeString(tmp.resolve("broken.drl"), """
+                rule "Long comm"
+                    @priority("Notice")
+                    @tags("test")
+                    @description("breaks on short names")
+                when
+                    $v : Vfork(comm.substring(20) == "x")
+                then
+                end
+                """);
+        Path rules = Path.of(System.getProperty("forkwatch.root", "..")).resolve("rules").toAbsolutePath().normalize();
+        Running fw = new Running(List.of(), "run", "--config", cfg.toString(), "--output", "json",
+                "--rules", rules.toString(), "--rules", broken.toString());
+        fw.awaitErr("ready");
+        Triggers.Run stall = triggers.run("vforker", "vfork", "sleep:1300");
+        Thread.sleep(1_500);
+        assertThat(fw.terminate()).isEqualTo(ExitCode.OK);
+        assertThat(fw.awaitErr("stopped:")).contains("1 rule(s) disabled: \"Long comm\" (failed)");
+        List<JsonNode> live = fw.alerts();
+        assertThat(live).filteredOn(a -> a.path("rule").asText().equals("Rule failed")).singleElement().satisfies(a -> {
+            assertThat(a.path("output_fields").path("rule.name").asText()).isEqualTo("Long comm");
+            assertThat(a.path("output_fields").path("rule.location").asText()).isEqualTo(broken + ":1");
+        });
+        assertThat(live).filteredOn(a -> Integer.valueOf(stall.child()).equals(pid(a))).extracting(a -> a.path("rule").asText())
+                .containsExactly("Vfork child stalled");
+        assertThat(fw.errText()).doesNotContain("\tat ", "internal error");
     }
 
     @Test
