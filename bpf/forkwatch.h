@@ -18,6 +18,15 @@
 #define FW_VIA_CLONE 1
 #define FW_VIA_CLONE3 2
 
+/* Children that exec'd and are still followed (an LRU map); execs reported per child (exec_index 1..). */
+#define FW_FOLLOW_MAX 16384
+#define FW_EXEC_MAX 16
+
+/* The "settings" ARRAY, by index, written by user space after attaching. RETURN_AT_SYSCALL_EXIT is 1 in
+ * kprobe mode: the kretprobes report vfork_return, not the child's exec or exit. */
+#define FW_SET_RETURN_AT_SYSCALL_EXIT 0
+#define FW_SET_MAX 1
+
 /* Per-CPU counters (the "counters" PERCPU_ARRAY), by index. */
 #define FW_CNT_SENT 0
 #define FW_CNT_LOST 1
@@ -50,6 +59,7 @@ struct fw_vfork_return {
 struct fw_exec {
 	struct fw_hdr hdr;
 	__u32 pid;
+	__u32 exec_index;   /* 1 for the child's first exec after the vfork, 2 for the next ... */
 	__u32 filename_len; /* bytes copied including the NUL; 0 if the read failed */
 	char comm[FW_COMM_LEN]; /* new comm */
 	char filename[FW_FILENAME_LEN];

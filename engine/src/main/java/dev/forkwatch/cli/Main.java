@@ -1,6 +1,7 @@
 package dev.forkwatch.cli;
 
 import dev.forkwatch.config.ConfigException;
+import dev.forkwatch.live.ProbeException;
 import dev.forkwatch.rules.RuleCompileException;
 import dev.forkwatch.source.TraceFormatException;
 import java.io.PrintStream;
@@ -56,6 +57,9 @@ public final class Main implements Runnable {
     static int codeFor(Exception ex) {
         if (ex instanceof ExitException ee) {
             return ee.code();
+        }
+        if (ex instanceof ProbeException) {
+            return ExitCode.ENVIRONMENT;
         }
         if (ex instanceof ConfigException || ex instanceof RuleCompileException || ex instanceof TraceFormatException) {
             return ExitCode.BAD_INPUT;

@@ -34,6 +34,8 @@ interface LibBpf extends Library {
 
     int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
 
+    int bpf_map_update_elem(int fd, Pointer key, Pointer value, long flags);
+
     int libbpf_num_possible_cpus();
 
     int libbpf_strerror(int err, byte[] buf, long size);

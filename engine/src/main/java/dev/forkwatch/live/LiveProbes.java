@@ -3,8 +3,7 @@ package dev.forkwatch.live;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import dev.forkwatch.cli.ExitCode;
-import dev.forkwatch.cli.ExitException;
+import dev.forkwatch.config.ConfigException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -30,10 +29,10 @@ final class LiveProbes implements AutoCloseable {
     private static final int EPERM = 1;
     private static final int EACCES = 13;
 
-    static final List<String> BOTH_MODES = List.of("fw_fork", "fw_exec", "fw_exit");
-    static final List<String> TRACEPOINT_PROGS = List.of("fw_sys_enter", "fw_sys_exit");
-    static final List<String> KPROBE_PROGS = List.of("fw_kp_vfork", "fw_kp_clone", "fw_kp_clone3",
-            "fw_krp_vfork", "fw_krp_clone", "fw_krp_clone3");
+    /** Both modes: the task lifecycle tracepoints. No syscall is hooked in tracepoint mode. */
+    static final List<String> BOTH_MODES = List.of("fw_newtask", "fw_exec", "fw_exit");
+    /** kprobe mode adds kretprobes on the three syscalls: they report the parent's exact return. */
+    static final List<String> KPROBE_PROGS = List.of("fw_krp_vfork", "fw_krp_clone", "fw_krp_clone3");
 
     final LibBpf bpf;
     private Memory objectBytes; // libbpf reads the ELF from here until load; kept for the object's life
@@ -50,7 +49,7 @@ final class LiveProbes implements AutoCloseable {
      *
      * @param objectPath the BPF object file, or null for the one embedded in the jar
      * @param log        receives the one-line notices (e.g. the auto mode's fallback to tracepoints)
-     * @throws ExitException ENVIRONMENT when the host cannot run the probes, BAD_INPUT for a bad ring size
+     * @throws ProbeException when the host cannot run the probes; ConfigException for a bad ring size
      */
     static void preflight(ProbeMode mode, long ringSizeBytes, String objectPath) {
         checkRingSize(ringSizeBytes);
@@ -66,7 +65,7 @@ final class LiveProbes implements AutoCloseable {
         }
     }
 
-    private static ExitException kprobesMissing() {
+    private static ProbeException kprobesMissing() {
         return env("--probe kprobe: this kernel has no kprobe support (" + kprobePmu + " is missing, "
                 + "CONFIG_KPROBES is off); use --probe tracepoint or --probe auto");
     }
@@ -119,9 +118,6 @@ final class LiveProbes implements AutoCloseable {
         for (String name : KPROBE_PROGS) {
             check(bpf.bpf_program__set_autoload(prog(name), mode != ProbeMode.TRACEPOINT), "configuring " + name);
         }
-        for (String name : TRACEPOINT_PROGS) {
-            check(bpf.bpf_program__set_autoload(prog(name), mode != ProbeMode.KPROBE), "configuring " + name);
-        }
         int err = bpf.bpf_object__load(obj);
         if (err != 0) {
             int e = -err;
@@ -131,12 +127,13 @@ final class LiveProbes implements AutoCloseable {
         }
         attachAll(BOTH_MODES);
         if (mode == ProbeMode.TRACEPOINT) {
-            attachAll(TRACEPOINT_PROGS);
             attached = ProbeMode.TRACEPOINT;
             return;
         }
         int failed = tryAttach(KPROBE_PROGS);
         if (failed == 0) {
+            // From now on new vfork children leave their parent's return to the kretprobes.
+            setSetting(RecordLayout.SET_RETURN_AT_SYSCALL_EXIT, 1);
             attached = ProbeMode.KPROBE;
             return;
         }
@@ -146,7 +143,6 @@ final class LiveProbes implements AutoCloseable {
                     + "; use --probe tracepoint or --probe auto");
         }
         log.accept("attaching kprobes failed (" + strerror(failed) + "); using tracepoints");
-        attachAll(TRACEPOINT_PROGS);
         attached = ProbeMode.TRACEPOINT;
     }
 
@@ -174,6 +170,17 @@ final class LiveProbes implements AutoCloseable {
                 throw env("attaching " + name + " failed: " + strerror(Native.getLastError()));
             }
             links.add(l);
+        }
+    }
+
+    private void setSetting(int index, int value) {
+        Memory key = new Memory(4);
+        key.setInt(0, index);
+        Memory val = new Memory(4);
+        val.setInt(0, value);
+        int rc = bpf.bpf_map_update_elem(mapFd("settings"), key, val, 0);
+        if (rc != 0) {
+            throw env("writing the probes' settings failed: " + strerror(-rc));
         }
     }
 
@@ -242,7 +249,7 @@ final class LiveProbes implements AutoCloseable {
     static void checkRingSize(long size) {
         // The kernel wants a power of two and a multiple of the page size.
         if (size < 4096 || size > RingReader.MAX_SIZE || Long.bitCount(size) != 1) {
-            throw ExitException.badInput("live.ring_size_bytes: expected a power of two between 4096 and "
+            throw new ConfigException("live.ring_size_bytes: expected a power of two between 4096 and "
                     + RingReader.MAX_SIZE + ", got " + size);
         }
     }
@@ -286,7 +293,7 @@ final class LiveProbes implements AutoCloseable {
         }
     }
 
-    static ExitException env(String message) {
-        return new ExitException(ExitCode.ENVIRONMENT, message);
+    static ProbeException env(String message) {
+        return new ProbeException(message);
     }
 }

@@ -80,7 +80,7 @@ public final class LiveSource implements EventSource {
      * collected from now on and delivered by {@link #run}.
      *
      * @param log one-line notices (probe mode fallback)
-     * @throws dev.forkwatch.cli.ExitException ENVIRONMENT when the host cannot run them
+     * @throws ProbeException when the host cannot run them
      */
     public static LiveSource open(Settings s, Consumer<String> log) {
         LiveProbes p = LiveProbes.open(s.probe(), s.ringSizeBytes(), s.bpfObject(), log);

@@ -31,6 +31,12 @@ public final class RecordLayout {
     public static final int VIA_CLONE = 1;
     public static final int VIA_CLONE3 = 2;
 
+    public static final int FOLLOW_MAX = 16384;
+    public static final int EXEC_MAX = 16;
+
+    public static final int SET_RETURN_AT_SYSCALL_EXIT = 0;
+    public static final int SET_MAX = 1;
+
     public static final int CNT_SENT = 0;
     public static final int CNT_LOST = 1;
     public static final int CNT_OVERFLOW = 2;
@@ -55,10 +61,11 @@ public final class RecordLayout {
     static final int RET_LEN = 32;
     // struct fw_exec
     static final int EXEC_PID = 16;
-    static final int EXEC_FILENAME_LEN = 20;
-    static final int EXEC_COMM = 24;
-    static final int EXEC_FILENAME = 40;
-    static final int EXEC_LEN = 296;
+    static final int EXEC_INDEX = 20;
+    static final int EXEC_FILENAME_LEN = 24;
+    static final int EXEC_COMM = 28;
+    static final int EXEC_FILENAME = 44;
+    static final int EXEC_LEN = 304;
     // struct fw_exit
     static final int EXIT_PID = 16;
     static final int EXIT_CODE = 20;
@@ -78,7 +85,7 @@ public final class RecordLayout {
                     "via", VFORK_VIA, "comm", VFORK_COMM),
             struct("fw_vfork_return", RET_LEN, "hdr", 0, "pid", RET_PID, "child_pid", RET_CHILD_PID,
                     "blocked_ns", RET_BLOCKED_NS),
-            struct("fw_exec", EXEC_LEN, "hdr", 0, "pid", EXEC_PID, "filename_len", EXEC_FILENAME_LEN,
+            struct("fw_exec", EXEC_LEN, "hdr", 0, "pid", EXEC_PID, "exec_index", EXEC_INDEX, "filename_len", EXEC_FILENAME_LEN,
                     "comm", EXEC_COMM, "filename", EXEC_FILENAME),
             struct("fw_exit", EXIT_LEN, "hdr", 0, "pid", EXIT_PID, "exit_code", EXIT_CODE));
 
@@ -108,7 +115,12 @@ public final class RecordLayout {
             case REC_EXEC -> {
                 need(b, EXEC_LEN, "exec");
                 int n = Math.min(Math.max(b.getInt(EXEC_FILENAME_LEN), 0), FILENAME_LEN);
-                return new Exec(ts, b.getInt(EXEC_PID), cString(b, EXEC_COMM, COMM_LEN), cString(b, EXEC_FILENAME, n));
+                int index = b.getInt(EXEC_INDEX);
+                if (index < 1 || index > EXEC_MAX) {
+                    throw new IllegalArgumentException("exec record: exec_index " + index + " outside 1.." + EXEC_MAX);
+                }
+                return new Exec(ts, b.getInt(EXEC_PID), cString(b, EXEC_COMM, COMM_LEN), cString(b, EXEC_FILENAME, n),
+                        List.of(), index, Exec.UNKNOWN_UID, false, false, "");
             }
             case REC_EXIT -> {
                 need(b, EXIT_LEN, "exit");
@@ -167,6 +179,10 @@ public final class RecordLayout {
         m.put("FW_VIA_VFORK", VIA_VFORK);
         m.put("FW_VIA_CLONE", VIA_CLONE);
         m.put("FW_VIA_CLONE3", VIA_CLONE3);
+        m.put("FW_FOLLOW_MAX", FOLLOW_MAX);
+        m.put("FW_EXEC_MAX", EXEC_MAX);
+        m.put("FW_SET_RETURN_AT_SYSCALL_EXIT", SET_RETURN_AT_SYSCALL_EXIT);
+        m.put("FW_SET_MAX", SET_MAX);
         m.put("FW_CNT_SENT", CNT_SENT);
         m.put("FW_CNT_LOST", CNT_LOST);
         m.put("FW_CNT_OVERFLOW", CNT_OVERFLOW);

@@ -16,7 +16,6 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The default rules over the live probes: the alerts each trigger raises, exactly, by pid. */
 class LiveRulesTest {
@@ -28,8 +27,6 @@ class LiveRulesTest {
                 parent_blocked_threshold: 1s
             """;
 
-    @TempDir
-    static Path bin;
     static Triggers triggers;
     static Collector live;
     static RuleEngine engine;
@@ -37,7 +34,7 @@ class LiveRulesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        triggers = Triggers.build(bin);
+        triggers = Triggers.build(Triggers.binDir());
         Config cfg = Config.defaults().overlay(Config.parse(CONFIG, "test.yaml"));
         engine = new RuleEngine(RulePack.load(cfg), cfg.nanos("engine.reorder_allowance"), TimeUnit.MINUTES.toNanos(2),
                 a -> {

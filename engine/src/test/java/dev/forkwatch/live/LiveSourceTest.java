@@ -22,15 +22,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LiveSourceTest {
     static final long MS = 1_000_000L;
 
-    @TempDir
-    static Path bin;
     static Triggers triggers;
     static Collector live;
     static final List<String> log = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        triggers = Triggers.build(bin);
+        triggers = Triggers.build(Triggers.binDir());
         live = new Collector(LiveSource.open(settings(ProbeMode.TRACEPOINT), log::add));
     }
 

@@ -3,9 +3,8 @@ package dev.forkwatch.live;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.forkwatch.cli.ExitCode;
-import dev.forkwatch.cli.ExitException;
 import dev.forkwatch.config.Config;
+import dev.forkwatch.config.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,8 +53,8 @@ class ProbeSetupTest {
                 assertThat(log).hasSize(1);
                 assertThat(log.get(0)).contains("kprobes not available").contains("using tracepoints");
             }
-            // fork, exec, exit + two syscall hooks (tracepoint) or six (kprobe)
-            assertThat(bpfLinkFds() - before).isEqualTo(s.mode() == ProbeMode.TRACEPOINT ? 5 : 9);
+            // newtask, exec, exit; kprobe mode adds three syscall kretprobes
+            assertThat(bpfLinkFds() - before).isEqualTo(s.mode() == ProbeMode.TRACEPOINT ? 3 : 6);
         } finally {
             s.close();
         }
@@ -72,7 +71,7 @@ class ProbeSetupTest {
         }
         long before = bpfLinkFds();
         assertThatThrownBy(() -> LiveSource.open(settings(ProbeMode.KPROBE, null), m -> { }))
-                .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.ENVIRONMENT))
+                .isInstanceOf(ProbeException.class)
                 .hasMessageContaining("--probe kprobe").hasMessageContaining("no kprobe support")
                 .hasMessageContaining("--probe tracepoint");
         assertThat(bpfLinkFds()).isEqualTo(before);
@@ -95,12 +94,12 @@ class ProbeSetupTest {
                 assertThat(s.mode()).isEqualTo(ProbeMode.TRACEPOINT);
                 assertThat(log).hasSize(1);
                 assertThat(log.get(0)).startsWith("attaching kprobes failed").endsWith("using tracepoints");
-                assertThat(bpfLinkFds() - before).isEqualTo(5);
+                assertThat(bpfLinkFds() - before).isEqualTo(3);
             } finally {
                 s.close();
             }
             assertThatThrownBy(() -> LiveSource.open(settings(ProbeMode.KPROBE, null), m -> { }))
-                    .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.ENVIRONMENT))
+                    .isInstanceOf(ProbeException.class)
                     .hasMessageContaining("attaching the syscall kprobes failed");
         } finally {
             LiveProbes.kprobePmu = LiveProbes.KPROBE_PMU;
@@ -118,7 +117,7 @@ class ProbeSetupTest {
         long before = bpfLinkFds();
         long mappedBefore = bpfMapMappings();
         Collector c = new Collector(LiveSource.open(settings(ProbeMode.TRACEPOINT, null), m -> { }));
-        assertThat(bpfLinkFds()).isEqualTo(before + 5);
+        assertThat(bpfLinkFds()).isEqualTo(before + 3);
         assertThat(bpfMapMappings()).isEqualTo(mappedBefore + 2);
         c.close();
         assertThat(c.source.attached()).isFalse();
@@ -130,7 +129,7 @@ class ProbeSetupTest {
     void missingBpfObjectIsAnEnvironmentError(@TempDir Path tmp) {
         String missing = tmp.resolve("nope.bpf.o").toString();
         assertThatThrownBy(() -> LiveSource.open(settings(ProbeMode.TRACEPOINT, missing), m -> { }))
-                .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.ENVIRONMENT))
+                .isInstanceOf(ProbeException.class)
                 .hasMessageContaining("live.bpf_object").hasMessageContaining(missing).hasMessageContaining("no such file");
     }
 
@@ -138,7 +137,7 @@ class ProbeSetupTest {
     void garbageBpfObjectIsAnEnvironmentError(@TempDir Path tmp) throws IOException {
         Path junk = Files.writeString(tmp.resolve("junk.bpf.o"), "not an ELF file");
         assertThatThrownBy(() -> LiveSource.open(settings(ProbeMode.TRACEPOINT, junk.toString()), m -> { }))
-                .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.ENVIRONMENT))
+                .isInstanceOf(ProbeException.class)
                 .hasMessageContaining("cannot open the BPF object");
     }
 
@@ -146,7 +145,7 @@ class ProbeSetupTest {
     void ringSizeMustBeAPowerOfTwo() {
         LiveSource.Settings bad = new LiveSource.Settings(ProbeMode.TRACEPOINT, 3_000_000, 20 * MS, 200 * MS, null);
         assertThatThrownBy(() -> LiveSource.open(bad, m -> { }))
-                .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.BAD_INPUT))
+                .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("live.ring_size_bytes").hasMessageContaining("3000000");
     }
 

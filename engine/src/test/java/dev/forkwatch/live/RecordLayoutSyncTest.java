@@ -101,7 +101,7 @@ class RecordLayoutSyncTest {
         assertThat(RecordLayout.decode(v, t -> t + 5)).isEqualTo(new Vfork(1_005, 42, 7, 1000, "bash", "clone3"));
 
         ByteBuffer x = ByteBuffer.allocate(RecordLayout.EXEC_LEN).order(ByteOrder.LITTLE_ENDIAN);
-        x.putInt(RecordLayout.HDR_TYPE, RecordLayout.REC_EXEC).putInt(RecordLayout.EXEC_PID, 42)
+        x.putInt(RecordLayout.HDR_TYPE, RecordLayout.REC_EXEC).putInt(RecordLayout.EXEC_PID, 42).putInt(RecordLayout.EXEC_INDEX, 1)
                 .putInt(RecordLayout.EXEC_FILENAME_LEN, 10);
         x.put(RecordLayout.EXEC_COMM, "true".getBytes(StandardCharsets.UTF_8));
         x.put(RecordLayout.EXEC_FILENAME, "/bin/true\0".getBytes(StandardCharsets.UTF_8));

@@ -27,8 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RunCommandTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path bin;
     static Triggers triggers;
     @TempDir
     Path tmp;
@@ -36,7 +34,7 @@ class RunCommandTest {
 
     @BeforeAll
     static void build() throws Exception {
-        triggers = Triggers.build(bin);
+        triggers = Triggers.build(Triggers.binDir());
     }
 
     @AfterEach

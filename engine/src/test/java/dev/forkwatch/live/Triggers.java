@@ -27,6 +27,15 @@ final class Triggers {
         return Path.of(System.getProperty("forkwatch.root", ".."));
     }
 
+    /**
+     * Where the tests build the triggers: under the module's target/, not /tmp, so that the test JVM's own
+     * children (ProcessBuilder: a vfork child that execs jspawnhelper, then the trigger) do not exec from a
+     * world-writable directory and raise alerts of their own.
+     */
+    static Path binDir() throws IOException {
+        return Files.createDirectories(Path.of("target", "triggers").toAbsolutePath());
+    }
+
     /** Compiles every trigger into {@code dir}. */
     static Triggers build(Path dir) throws IOException, InterruptedException {
         Path src = root().resolve("samples/triggers");
