@@ -28,12 +28,14 @@ final class Triggers {
     }
 
     /**
-     * Where the tests build the triggers: under the module's target/, not /tmp, so that the test JVM's own
-     * children (ProcessBuilder: a vfork child that execs jspawnhelper, then the trigger) do not exec from a
-     * world-writable directory and raise alerts of their own.
+     * Where the tests build the triggers: ~/.cache/forkwatch-test/ (one directory per checkout), not /tmp or the
+     * checkout (which may itself be under /tmp, as CI's clone may be). The test JVM's own children run the
+     * triggers, and a vfork child that execs from a world-writable directory raises an alert of its own.
      */
     static Path binDir() throws IOException {
-        return Files.createDirectories(Path.of("target", "triggers").toAbsolutePath());
+        String checkout = root().toAbsolutePath().normalize().toString();
+        String id = Integer.toHexString(checkout.hashCode());
+        return Files.createDirectories(Path.of(System.getProperty("user.home"), ".cache", "forkwatch-test", id));
     }
 
     /** Compiles every trigger into {@code dir}. */
