@@ -5,6 +5,7 @@ import dev.forkwatch.alert.AlertIds;
 import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.alert.Priority;
 import dev.forkwatch.event.Event;
+import dev.forkwatch.event.Exec;
 import dev.forkwatch.event.Text;
 import dev.forkwatch.event.Vfork;
 import java.util.LinkedHashMap;
@@ -19,11 +20,15 @@ import org.kie.api.runtime.rule.RuleContext;
  * The alert API for rule consequences, available in every rule file as the global {@code alerts}.
  * Priority, tags and description come from the rule's metadata ({@code @priority}, {@code @tags},
  * {@code @description}); the alert time is the event time at which the rule fired ({@link #now}). In messages,
- * {@code %name} is replaced by the output field of that name (Falco style), e.g. {@code %proc.pid}.
+ * {@code %name} is replaced by the output field of that name (Falco style), e.g. {@code %proc.pid} or
+ * {@code %proc.aname[2]}; an empty value reads {@code <NA>}. Context fields: {@link AlertContext}.
  * Extra fields are given as key/value pairs: {@code "vfork.count", $n}.
  */
 public final class Alerts {
-    private static final Pattern FIELD = Pattern.compile("%([a-z_]+(?:\\.[a-z_]+)+)");
+    // %proc.pid, %proc.aname[2]
+    private static final Pattern FIELD = Pattern.compile("%([a-z_]+(?:\\.[a-z_]+)+(?:\\[[0-9]+])?)");
+    /** How a field with no known value ("") reads in a message, as in Falco. */
+    static final String NOT_AVAILABLE = "<NA>";
 
     private final Consumer<Alert> out;
     private final LongSupplier clockNs;
@@ -57,7 +62,10 @@ public final class Alerts {
         return t;
     }
 
-    /** An alert about the vfork child {@code v}: proc.pid is the child, proc.ppid its parent. */
+    /**
+     * An alert about the vfork child {@code v}: proc.pid is the child, proc.ppid its parent. When the rule
+     * matched execs of the child, the process fields describe the newest of them.
+     */
     public void child(RuleContext drools, Vfork v, String message, Object... keyValues) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("proc.pid", v.pid());
@@ -66,6 +74,7 @@ public final class Alerts {
         f.put("proc.pname", v.comm());
         f.put("user.uid", v.uid());
         f.put("vfork.via", v.via());
+        AlertContext.child(f, v, newestExec(drools, v));
         long now = Math.max(now(drools), v.ts());
         long elapsed = now - v.ts();
         f.put("vfork.elapsed_ns", elapsed);
@@ -80,7 +89,20 @@ public final class Alerts {
         f.put("proc.name", v.comm());
         f.put("user.uid", v.uid());
         f.put("vfork.via", v.via());
+        AlertContext.parent(f, v);
         emit(drools, Math.max(now(drools), v.ts()), message, f, keyValues);
+    }
+
+    /** The newest exec of {@code v}'s child among the facts the rule matched, or null. */
+    private static Exec newestExec(RuleContext drools, Vfork v) {
+        Exec newest = null;
+        for (Object o : drools.getMatch().getObjects()) {
+            if (o instanceof Exec x && x.pid() == v.pid() && x.ts() >= v.ts()
+                    && (newest == null || x.ts() > newest.ts() || (x.ts() == newest.ts() && x.execIndex() > newest.execIndex()))) {
+                newest = x;
+            }
+        }
+        return newest;
     }
 
     /** An alert with only the fields given. */
@@ -114,8 +136,9 @@ public final class Alerts {
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
             Object v = fields.get(m.group(1));
+            String s = v == null ? m.group() : String.valueOf(v);
             // a field value is text from the watched programs: it must never break the output's one line
-            m.appendReplacement(sb, Matcher.quoteReplacement(v == null ? m.group() : Text.printable(String.valueOf(v))));
+            m.appendReplacement(sb, Matcher.quoteReplacement(s.isEmpty() ? NOT_AVAILABLE : Text.printable(s)));
         }
         m.appendTail(sb);
         return sb.toString();

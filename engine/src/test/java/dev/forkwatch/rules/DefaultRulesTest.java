@@ -2,6 +2,7 @@ package dev.forkwatch.rules;
 
 import static dev.forkwatch.rules.Ev.clock;
 import static dev.forkwatch.rules.Ev.exec;
+import static dev.forkwatch.rules.Ev.execFromMemory;
 import static dev.forkwatch.rules.Ev.exit;
 import static dev.forkwatch.rules.Ev.ns;
 import static dev.forkwatch.rules.Ev.ret;
@@ -29,6 +30,8 @@ class DefaultRulesTest {
     static final String STORM = "Vfork storm";
     static final String BLOCKED = "Vfork parent blocked";
     static final String TMP_EXEC = "Vfork child exec from writable directory";
+    static final String MEMORY = "Vfork child exec'd from memory";
+    static final String SERVICE_SHELL = "Shell spawned by a service";
 
     static RulePack pack;
 
@@ -138,6 +141,58 @@ class DefaultRulesTest {
                 List.of(vfork(0, 101, 100), exec(1, 101, "/usr/bin/ls"), clock(20_000))));
         cs.add(c("a non-vfork process execing /dev/shm/x is not this rule's business",
                 List.of(exec(1, 555, "/dev/shm/x"), clock(20_000))));
+        cs.add(c("every exec of the child counts: env, then /tmp/x",
+                List.of(vfork(0, 101, 100), exec(1, 101, 1, "/usr/bin/env", "env", "/tmp/x"), exec(2, 101, 2, "/tmp/x", "/tmp/x"),
+                        clock(20_000)),
+                e(TMP_EXEC, 101, 2)));
+        cs.add(c("a relative path is judged by the resolved executable path",
+                List.of(vfork(0, 101, 100), new dev.forkwatch.event.Exec(ns(1), 101, "x", "./x", List.of("./x"), 1, 1000,
+                        false, false, "/var/tmp/x"), clock(20_000)),
+                e(TMP_EXEC, 101, 1)));
+        cs.add(c("an exec from /tmp after the child exited is another process's",
+                List.of(vfork(0, 101, 100), exec(1, 101), exit(2, 101, 0), exec(3, 101, 2, "/tmp/x", "/tmp/x"), clock(20_000))));
+        cs.add(c("pid reuse: the second vfork child's exec is reported once, for the second child",
+                List.of(vfork(0, 101, 100), vfork(10, 101, 100), exec(11, 101, 1, "/tmp/x", "/tmp/x"), clock(20_000)),
+                e(TMP_EXEC, 101, 11)));
+        // --- exec'd from memory
+        cs.add(c("fexecve of a memfd",
+                List.of(vfork(0, 101, 100), execFromMemory(1, 101, true, true, "/memfd:x"), clock(20_000)),
+                e(MEMORY, 101, 1)));
+        cs.add(c("exec of an unlinked file",
+                List.of(vfork(0, 101, 100), exec(1, 101), execFromMemory(2, 101, false, true, "/tmp/gone"), clock(20_000)),
+                e(MEMORY, 101, 2), e(TMP_EXEC, 101, 2)));
+        cs.add(c("a regular file is not from memory",
+                List.of(vfork(0, 101, 100), execFromMemory(1, 101, false, false, "/usr/bin/x"), clock(20_000))));
+        cs.add(c("a memfd exec of a non-vfork process is not this rule's business",
+                List.of(execFromMemory(1, 555, true, true, "/memfd:x"), clock(20_000))));
+        // --- shell spawned by a service
+        cs.add(c("nginx's child execs /bin/sh",
+                List.of(vfork(0, 101, 100, "/usr/sbin/nginx", "nginx: worker process"),
+                        exec(1, 101, 1, "/bin/sh", "sh", "-c", "id"), clock(20_000)),
+                e(SERVICE_SHELL, 101, 1)));
+        cs.add(c("the shell at the second exec (a wrapper first)",
+                List.of(vfork(0, 101, 100, "/usr/lib/postgresql/15/bin/postgres", "postgres"),
+                        exec(1, 101, 1, "/usr/bin/env", "env", "bash"), exec(2, 101, 2, "/usr/bin/bash", "bash"), clock(20_000)),
+                e(SERVICE_SHELL, 101, 2)));
+        cs.add(c("a name pattern: php-fpm* matches php-fpm8.2",
+                List.of(vfork(0, 101, 100, "/usr/sbin/php-fpm8.2", "php-fpm: pool www"), exec(1, 101, 1, "/bin/dash", "sh"),
+                        clock(20_000)),
+                e(SERVICE_SHELL, 101, 1)));
+        cs.add(c("nginx's child runs a program that is not a shell",
+                List.of(vfork(0, 101, 100, "/usr/sbin/nginx", "nginx"), exec(1, 101, 1, "/usr/bin/convert", "convert"),
+                        clock(20_000))));
+        cs.add(c("a shell spawned by a program that is not a service",
+                List.of(vfork(0, 101, 100, "/usr/bin/make", "make"), exec(1, 101, 1, "/bin/sh", "sh", "-c", "cc"), clock(20_000))));
+        cs.add(c("a basename that only contains a service's name is not that service",
+                List.of(vfork(0, 101, 100, "/opt/nginx-exporter", "nginx-exporter"), exec(1, 101, 1, "/bin/sh", "sh"),
+                        clock(20_000))));
+        cs.add(c("parent executable unknown (a trace without parent_exe): the comm is not trusted",
+                List.of(new dev.forkwatch.event.Vfork(ns(0), 101, 100, 33, "nginx", "clone3"), exec(1, 101, "/bin/sh"),
+                        clock(20_000))));
+        cs.add(c("java is not a service by default (add it to vfork.service_parents)",
+                List.of(vfork(0, 101, 100, "/usr/lib/jvm/java-17/bin/java", "java", "-jar", "app.jar"),
+                        exec(1, 101, 1, "/usr/lib/jvm/java-17/lib/jspawnhelper", "jspawnhelper"),
+                        exec(2, 101, 2, "/bin/sh", "/bin/sh", "-c", "id"), clock(20_000))));
         return cs.stream();
     }
 
@@ -220,7 +275,7 @@ class DefaultRulesTest {
                 .containsEntry("proc.pname", "make").containsEntry("user.uid", 1000)
                 .containsEntry("vfork.via", "clone3").containsEntry("vfork.elapsed_ns", 5_000_000_000L);
         assertThat(a.output()).isEqualTo("vfork child 101 of make (pid 100, via clone3) neither exec'd nor exited"
-                + " within 5.000s; the parent is blocked");
+                + " within 5.000s; the parent is blocked (cmdline=<NA> container=<NA>)");
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.forkwatch.event.Exec;
 import dev.forkwatch.event.Exit;
 import dev.forkwatch.event.Vfork;
 import dev.forkwatch.event.VforkReturn;
+import java.util.List;
 
 /** Short event constructors for rule tests; times are milliseconds after a fixed epoch time. */
 final class Ev {
@@ -19,6 +20,23 @@ final class Ev {
 
     static Vfork vfork(double ms, int pid, int ppid) {
         return new Vfork(ns(ms), pid, ppid, 1000, "make", "clone3");
+    }
+
+    /** A vfork with every context field: parent {@code parentExe} run as {@code parentArgs}, in a container. */
+    static Vfork vfork(double ms, int pid, int ppid, String parentExe, String... parentArgs) {
+        return new Vfork(ns(ms), pid, ppid, 1000, parentExe.substring(parentExe.lastIndexOf('/') + 1), "clone3",
+                parentExe, List.of(parentArgs), 1000, List.of("bash", "sshd", "systemd"), "3f4a5b6c7d8e", "alice");
+    }
+
+    /** Exec number {@code index} of a vfork child, with its argument vector and resolved path. */
+    static Exec exec(double ms, int pid, int index, String filename, String... args) {
+        return new Exec(ns(ms), pid, filename.substring(filename.lastIndexOf('/') + 1), filename, List.of(args), index,
+                1000, false, false, filename);
+    }
+
+    /** An exec of a program with no file: from a memfd, or from an unlinked file. */
+    static Exec execFromMemory(double ms, int pid, boolean memfd, boolean deleted, String exePath) {
+        return new Exec(ns(ms), pid, "3", "/proc/self/fd/3", List.of("x"), 1, 1000, memfd, deleted, exePath);
     }
 
     static Exec exec(double ms, int pid) {
