@@ -32,7 +32,8 @@ class BenchCommandTest {
             assertThat(Long.parseLong(m.group(4))).isLessThanOrEqualTo(alerts);
         }
         assertThat(rules).containsExactly("Vfork child stalled", "Vfork child exited without exec", "Vfork storm",
-                "Vfork parent blocked", "Vfork child exec from writable directory");
+                "Vfork parent blocked", "Vfork child exec from writable directory", "Vfork child exec'd from memory",
+                "Shell spawned by a service");
         // 5,000 children/s spread over 4 parents (~1,250 each): storms are certain, so removing "Vfork storm" removes alerts.
         Matcher storm = Pattern.compile("rule=\"Vfork storm\" \\S+ \\S+ alerts_without=(\\d+)").matcher(r.out());
         assertThat(storm.find()).isTrue();
