@@ -1,11 +1,13 @@
 package dev.forkwatch.cli;
 
 import dev.forkwatch.aggregate.Aggregator;
+import dev.forkwatch.alert.Alert;
 import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.config.Config;
 import dev.forkwatch.config.ConfigException;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
+import dev.forkwatch.metrics.Telemetry;
 import dev.forkwatch.rules.RuleEngine;
 import dev.forkwatch.rules.RuleMeta;
 import dev.forkwatch.rules.RulePack;
@@ -16,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Config, rules, engine and sinks wired together: what run and replay share. The rules are compiled before
@@ -28,18 +31,25 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     private final Sink sink;
     private final Aggregator aggregator;
     private final RuleEngine engine;
+    private final Telemetry telemetry;
+    private long lateReported;
     private boolean closed;
 
-    private Pipeline(Config config, RulePack rules, Sink sink) {
+    private Pipeline(Config config, RulePack rules, Sink sink, Telemetry telemetry) {
         this.config = config;
         this.rules = rules;
         this.sink = sink;
-        this.aggregator = config.bool("outputs.aggregate.enabled") ? aggregator(config, rules, sink) : null;
-        this.engine = RuleEngine.fromConfig(rules, config, aggregator == null ? sink::accept : aggregator);
+        this.telemetry = telemetry;
+        this.aggregator = config.bool("outputs.aggregate.enabled") ? aggregator(config, rules, sink, telemetry) : null;
+        Consumer<Alert> next = aggregator == null ? sink::accept : aggregator;
+        this.engine = RuleEngine.fromConfig(rules, config, a -> {
+            telemetry.alert(a.rule(), a.priority().label()); // every match, before aggregation
+            next.accept(a);
+        });
     }
 
     /** Each alert rule of the pack with its kind's key fields; rules with @aggregate(false) are left out. */
-    private static Aggregator aggregator(Config config, RulePack rules, Sink sink) {
+    private static Aggregator aggregator(Config config, RulePack rules, Sink sink, Telemetry telemetry) {
         Map<String, List<String>> keys = new HashMap<>();
         for (String name : rules.ruleNames()) {
             RuleMeta m = rules.meta(name);
@@ -48,7 +58,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
             }
         }
         return new Aggregator(config.nanos("outputs.aggregate.window"), (int) config.integer("outputs.aggregate.max_kinds"),
-                keys, sink::accept, rule -> { });
+                keys, sink::accept, telemetry::heldBack);
     }
 
     /** Checked before any sink opens. */
@@ -65,10 +75,15 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
 
     /** Alerts go to {@code out}; sink messages (webhook retries, spool notes) to {@code err}. */
     public static Pipeline open(Config config, PrintStream out, PrintStream err) {
+        return open(config, out, err, Telemetry.NONE);
+    }
+
+    /** As above, telling {@code telemetry} about events, matches and the engine's state. */
+    public static Pipeline open(Config config, PrintStream out, PrintStream err, Telemetry telemetry) {
         checkAggregate(config);
         RulePack rules = RulePack.load(config);
         Sink sink = SinkFactory.create(config, out, err, System.getenv());
-        return new Pipeline(config, rules, sink);
+        return new Pipeline(config, rules, sink, telemetry);
     }
 
     /** The host name alerts carry: engine.hostname, or the kernel's host name. */
@@ -105,6 +120,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
 
     @Override
     public void event(Event e) {
+        telemetry.event(e.type());
         engine.event(e);
         if (aggregator != null) {
             aggregator.advance(engine.clockNs()); // windows close on event time, also when no alert comes
@@ -116,6 +132,13 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         engine.clock(nowNs);
         if (aggregator != null) {
             aggregator.advance(engine.clockNs());
+        }
+        if (telemetry != Telemetry.NONE) {
+            // The live source calls this every drain: the engine thread publishes its state, the scrape reads it.
+            RuleEngine.Stats st = engine.stats();
+            telemetry.engineState(engine.clockNs(), st.inSession());
+            telemetry.lateEvents(st.late() - lateReported);
+            lateReported = st.late();
         }
     }
 

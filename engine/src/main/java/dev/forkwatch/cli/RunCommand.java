@@ -42,6 +42,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Also write every event to FILE as a replay trace (see docs/events.md).")
     Path record;
 
+    @Option(names = "--metrics", paramLabel = "ADDR:PORT",
+            description = "Serve Prometheus /metrics and /healthz here (metrics.listen); a port alone means loopback.")
+    String metricsListen;
+
     @Option(names = "--no-aggregate",
             description = "Send every alert: no summaries of floods (outputs.aggregate.enabled; see docs/outputs.md).")
     boolean noAggregate;
@@ -52,6 +56,9 @@ final class RunCommand implements Callable<Integer> {
         if (probe != null) {
             cfg = cfg.withText("live.probe", probe, "--probe");
         }
+        if (metricsListen != null) {
+            cfg = cfg.with("metrics.listen", metricsListen, "--metrics");
+        }
         if (noAggregate) {
             cfg = cfg.with("outputs.aggregate.enabled", false, "--no-aggregate");
         }
@@ -59,7 +66,8 @@ final class RunCommand implements Callable<Integer> {
         // Cheap host checks first: a non-root user learns that before waiting for the rules to compile.
         LiveSource.preflight(settings);
         Sink sink;
-        try (Pipeline pipeline = Pipeline.open(cfg, main.out, main.err);
+        try (RunMetrics metrics = RunMetrics.start(cfg, main.err);
+             Pipeline pipeline = Pipeline.open(cfg, main.out, main.err, metrics.telemetry());
              TraceWriter writer = record == null ? null : openRecord(record)) {
             sink = pipeline.sink();
             LiveSource source = LiveSource.open(settings, msg -> main.err.println("forkwatch: " + msg));
@@ -70,6 +78,7 @@ final class RunCommand implements Callable<Integer> {
             SignalHandler oldTerm = Signal.handle(new Signal("TERM"), stop);
             SignalHandler oldInt = Signal.handle(new Signal("INT"), stop);
             try {
+                metrics.ready(pipeline, source);
                 main.err.printf("forkwatch: ready: %s probes attached, %d rule(s) loaded%n",
                         source.mode().label(), pipeline.rules().ruleNames().size());
                 source.run(receiver);
@@ -77,6 +86,7 @@ final class RunCommand implements Callable<Integer> {
                 Signal.handle(new Signal("TERM"), oldTerm);
                 Signal.handle(new Signal("INT"), oldInt);
                 source.close();
+                metrics.stopped();
             }
             pipeline.finish();
             if (writer != null) {

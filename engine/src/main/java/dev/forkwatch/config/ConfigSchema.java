@@ -115,6 +115,9 @@ public final class ConfigSchema {
         KEYS.put("outputs.webhook.spool_max_bytes", Kind.INT);
         KEYS.put("outputs.webhook.drain_timeout", Kind.DURATION);
         KEYS.put("outputs.webhook.fsync_interval", Kind.DURATION);
+        section("metrics");
+        KEYS.put("metrics.listen", Kind.STRING);
+        KEYS.put("metrics.max_lag", Kind.DURATION);
         section("outputs.aggregate");
         KEYS.put("outputs.aggregate.enabled", Kind.BOOL);
         KEYS.put("outputs.aggregate.window", Kind.DURATION);

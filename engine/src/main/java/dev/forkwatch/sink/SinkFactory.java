@@ -44,14 +44,19 @@ public final class SinkFactory {
 
     /** The webhook's counters, if {@code sink} (as made by {@link #create}) has a webhook. Valid after close too. */
     public static Optional<WebhookStats> webhookStats(Sink sink) {
+        return webhook(sink).map(WebhookSink::stats);
+    }
+
+    /** The webhook sink inside {@code sink}, if it has one. */
+    public static Optional<WebhookSink> webhook(Sink sink) {
         if (sink instanceof WebhookSink w) {
-            return Optional.of(w.stats());
+            return Optional.of(w);
         }
         if (sink instanceof CompositeSink c) {
             for (Sink s : c.sinks()) {
-                Optional<WebhookStats> st = webhookStats(s);
-                if (st.isPresent()) {
-                    return st;
+                Optional<WebhookSink> w = webhook(s);
+                if (w.isPresent()) {
+                    return w;
                 }
             }
         }

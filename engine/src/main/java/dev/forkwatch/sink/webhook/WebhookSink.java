@@ -41,6 +41,8 @@ public final class WebhookSink implements Sink {
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private volatile long leftAtClose = -1;
+    /** When the alert at the head of the spool was spooled (ms), or -1 when the deliverer found it empty. */
+    private volatile long headSpooledAtMs = -1;
 
     private volatile boolean closing;
     private volatile long drainDeadlineNanos;
@@ -181,6 +183,12 @@ public final class WebhookSink implements Sink {
         return new WebhookStats(delivered.get(), retried.get(), deadLettered.get(), refused.get(), pending);
     }
 
+    /** Age of the oldest alert waiting in the spool (the one being delivered or retried), ms; 0 when none waits. */
+    public long oldestPendingAgeMs() {
+        long at = headSpooledAtMs;
+        return at < 0 || stats().pending() == 0 ? 0 : Math.max(0, clock.millis() - at);
+    }
+
     public WebhookSettings settings() {
         return settings;
     }
@@ -235,6 +243,7 @@ public final class WebhookSink implements Sink {
                 lastCommit = System.nanoTime();
             }
             Spool.Record r = spool.peek();
+            headSpooledAtMs = r == null ? -1 : r.spooledAtMs();
             if (r == null) {
                 if (closing) {
                     return;
