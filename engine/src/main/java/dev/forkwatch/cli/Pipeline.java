@@ -33,6 +33,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     private final RuleEngine engine;
     private final Telemetry telemetry;
     private long lateReported;
+    private long failuresReported;
     private boolean closed;
 
     private Pipeline(Config config, RulePack rules, Sink sink, Telemetry telemetry) {
@@ -139,6 +140,9 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
             telemetry.engineState(engine.clockNs(), st.inSession());
             telemetry.lateEvents(st.late() - lateReported);
             lateReported = st.late();
+            telemetry.ruleFailures(engine.ruleFailures() - failuresReported);
+            failuresReported = engine.ruleFailures();
+            telemetry.rulesDisabled(engine.disabledRules().size());
         }
     }
 

@@ -35,11 +35,11 @@ public final class PrometheusMetrics implements Telemetry {
     private final Counter late;
     private final Counter evicted;
     private final Counter ruleFailures;
-    private final Counter rulesDisabled;
     private final Counter stdoutErrors;
     private final Map<String, CounterDataPoint> eventsByType = new ConcurrentHashMap<>();
     private volatile long clockNs = Long.MIN_VALUE;
     private volatile long facts;
+    private volatile long disabled;
     private volatile LongSupplier lost = () -> 0;
     private volatile LongSupplier overflow = () -> 0;
     private volatile LongSupplier rulesLoaded = () -> 0;
@@ -55,8 +55,7 @@ public final class PrometheusMetrics implements Telemetry {
                 "rule");
         late = counter("forkwatch_late_events_total", "Events later than engine.reorder_allowance.");
         evicted = counter("forkwatch_evicted_facts_total", "Facts evicted early because the session was full.");
-        ruleFailures = counter("forkwatch_rule_failures_total", "Exceptions thrown by a rule.", "rule");
-        rulesDisabled = counter("forkwatch_rules_disabled_total", "Rules disabled at run time.", "rule");
+        ruleFailures = counter("forkwatch_rule_failures_total", "Times a rule threw (a skipped match, a disabling).");
         stdoutErrors = counter("forkwatch_stdout_write_errors_total", "Alerts that could not be written to stdout.");
         CounterWithCallback.builder().name("forkwatch_records_lost_total")
                 .help("Records the kernel could not put in the ring buffer (it was full).")
@@ -76,6 +75,9 @@ public final class PrometheusMetrics implements Telemetry {
                 .callback(cb -> cb.call(facts)).register(registry);
         GaugeWithCallback.builder().name("forkwatch_rules_loaded").help("Alert rules loaded.")
                 .callback(cb -> cb.call(rulesLoaded.getAsLong())).register(registry);
+        GaugeWithCallback.builder().name("forkwatch_rules_disabled")
+                .help("Rules disabled at run time (they threw in a condition, or ran away) until the next reload.")
+                .callback(cb -> cb.call(disabled)).register(registry);
         GaugeWithCallback.builder().name("forkwatch_webhook_spool_alerts").help("Alerts waiting in the webhook spool.")
                 .callback(cb -> ifWebhook(w -> cb.call(w.spoolAlerts()))).register(registry);
         GaugeWithCallback.builder().name("forkwatch_webhook_spool_oldest_age_seconds")
@@ -160,13 +162,13 @@ public final class PrometheusMetrics implements Telemetry {
     }
 
     @Override
-    public void ruleFailed(String rule) {
-        ruleFailures.labelValues(rule).inc();
+    public void ruleFailures(long n) {
+        ruleFailures.inc(n);
     }
 
     @Override
-    public void ruleDisabled(String rule) {
-        rulesDisabled.labelValues(rule).inc();
+    public void rulesDisabled(long count) {
+        disabled = count;
     }
 
     @Override

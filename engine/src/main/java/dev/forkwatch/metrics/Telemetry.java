@@ -33,12 +33,12 @@ public interface Telemetry {
     default void factsEvicted(long n) {
     }
 
-    /** A rule threw (condition or consequence). */
-    default void ruleFailed(String rule) {
+    /** Rules threw {@code n} more times (a skipped match, a disabling). */
+    default void ruleFailures(long n) {
     }
 
-    /** A rule was disabled at run time (it threw in a condition, or ran away). */
-    default void ruleDisabled(String rule) {
+    /** {@code count} rules are disabled now (they threw in a condition, or ran away). */
+    default void rulesDisabled(long count) {
     }
 
     /** An alert could not be written to stdout (it is lost there). */

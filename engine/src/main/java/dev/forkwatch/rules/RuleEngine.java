@@ -129,6 +129,11 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         return new Stats(events, alerts.count() + failures.raised(), late, session.getFactCount(), buffer.size());
     }
 
+    /** How many times a rule threw (each skipped match, each disabling). */
+    public long ruleFailures() {
+        return failures.failures();
+    }
+
     /** Rules taken out of the session because they failed (see {@link RuleGuard}), by name. */
     public java.util.Set<String> disabledRules() {
         return java.util.Collections.unmodifiableSet(guard.disabled());

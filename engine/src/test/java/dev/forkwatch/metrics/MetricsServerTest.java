@@ -41,6 +41,8 @@ class MetricsServerTest {
             m.heldBack("Vfork child stalled");
             m.engineState(wall.get() - S / 2, 42);
             m.lateEvents(2);
+            m.ruleFailures(3);
+            m.rulesDisabled(1);
             h.ready();
             assertThat(get(s, "/healthz").statusCode()).isEqualTo(200);
             String text = get(s, "/metrics").body();
@@ -54,6 +56,7 @@ class MetricsServerTest {
                     "forkwatch_webhook_deliveries_total{outcome=\"retried\"} 2.0",
                     "forkwatch_webhook_deliveries_total{outcome=\"dead_lettered\"} 1.0",
                     "forkwatch_webhook_spool_refused_total 6.0", "forkwatch_late_events_total 2.0",
+                    "forkwatch_rule_failures_total 3.0", "forkwatch_rules_disabled 1.0",
                     "# TYPE forkwatch_evicted_facts_total counter", "# TYPE forkwatch_stdout_write_errors_total counter",
                     "jvm_memory_used_bytes");
 
