@@ -29,7 +29,7 @@ final class BenchCommand implements Runnable {
         BenchCommand bench;
 
         @picocli.CommandLine.Mixin
-        CommonOptions options;
+        RuleOptions options;
 
         @Option(names = "--events", description = "Events in the generated trace (default ${DEFAULT-VALUE}).")
         long events = 1_000_000;

@@ -13,7 +13,7 @@ final class CheckCommand implements java.util.concurrent.Callable<Integer> {
     Main main;
 
     @Mixin
-    CommonOptions options;
+    RuleOptions options;
 
     @Override
     public Integer call() {

@@ -2,18 +2,13 @@ package dev.forkwatch.cli;
 
 import dev.forkwatch.config.Config;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Options shared by run, replay and check: where the rules and config come from, and where alerts go. */
+/** Options shared by run and replay: where the rules and config come from, and where alerts go. */
 public final class CommonOptions {
-    @Option(names = "--rules", paramLabel = "PATH",
-            description = "DRL rule file or directory (repeatable). Default: the embedded rule pack.")
-    List<Path> rules = new ArrayList<>();
-
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML config laid over the embedded default.")
-    Path config;
+    @Mixin
+    RuleOptions ruleOptions;
 
     @Option(names = "--output", paramLabel = "FORMAT", description = "Alert format on stdout: text or json (Falco JSON lines).")
     String output;
@@ -30,10 +25,7 @@ public final class CommonOptions {
 
     /** The embedded defaults, the --config file, then these options, in that order of precedence. */
     public Config config() {
-        Config c = config == null ? Config.defaults() : Config.load(config);
-        if (!rules.isEmpty()) {
-            c = c.with("rules.paths", rules.stream().map(Path::toString).toList(), "--rules");
-        }
+        Config c = ruleOptions.config();
         if (output != null) {
             c = c.withText("output.format", output, "--output");
         }

@@ -12,10 +12,11 @@ import picocli.CommandLine.Command;
 /** The forkwatch command line. Exit codes: {@link ExitCode}. */
 @Command(name = "forkwatch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Rule-based detection of risky vfork patterns on Linux hosts.",
-        subcommands = {RunCommand.class, ReplayCommand.class, CheckCommand.class, BenchCommand.class,
+        subcommands = {RunCommand.class, ReplayCommand.class, CheckCommand.class, TestRulesCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 ok, 1 internal error, 2 bad input (trace, rules, config, arguments),",
-                "3 host cannot run live probes, 4 alerts left undelivered in the spool."})
+        footer = {"", "Exit codes: 0 ok, 1 test-rules: a case failed, 2 bad input (trace, rules, config, arguments),",
+                "3 host cannot run live probes, 4 alerts left undelivered in the spool, 5 alerts lost,",
+                "6 halted after the SIGTERM grace period, 70 internal error."})
 public final class Main implements Runnable {
     final PrintStream out;
     final PrintStream err;

@@ -31,7 +31,10 @@ import java.util.Set;
 public final class TraceReader implements EventSource {
     public static final String CLOCK = "clock";
     private static final JsonFactory JSON = new JsonFactory();
-    private static final Set<String> TYPES = Set.of(Vfork.TYPE, VforkReturn.TYPE, Exec.TYPE, Exit.TYPE, CLOCK);
+    /** Expectation records of a rule test case (forkwatch test-rules): a case is also a trace, replay skips them. */
+    public static final String EXPECT = "expect";
+    public static final String EXPECT_NONE = "expect_none";
+    private static final Set<String> TYPES = Set.of(Vfork.TYPE, VforkReturn.TYPE, Exec.TYPE, Exit.TYPE, CLOCK, EXPECT, EXPECT_NONE);
 
     private final Path file;
     private final String name;
@@ -93,7 +96,10 @@ public final class TraceReader implements EventSource {
                 throw new TraceFormatException(where + "missing required field 'type'");
             }
             if (!TYPES.contains(f.type)) {
-                throw new TraceFormatException(where + "unknown event type '" + f.type + "' (expected one of vfork, vfork_return, exec, exit, clock)");
+                throw new TraceFormatException(where + "unknown event type '" + f.type + "' (expected one of vfork, vfork_return, exec, exit, clock, expect, expect_none)");
+            }
+            if (f.type.equals(EXPECT) || f.type.equals(EXPECT_NONE)) {
+                continue;
             }
             long ts = f.req("ts", f.ts, where);
             if (f.type.equals(CLOCK)) {
