@@ -12,12 +12,16 @@ public final class RuleOptions {
             description = "DRL rule file or directory (repeatable). Default: the embedded rule pack.")
     List<Path> rules = new ArrayList<>();
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML config laid over the embedded default.")
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config laid over the embedded default "
+            + "(default: the system property forkwatch.config, which the Debian package's /usr/bin/forkwatch sets to "
+            + "/etc/forkwatch/forkwatch.yaml).")
     Path config;
 
-    /** The embedded defaults, the --config file, then --rules, in that order of precedence. */
+    /** The embedded defaults, the --config file (or the packaged system config), then --rules, in that order. */
     public Config config() {
-        Config c = config == null ? Config.defaults() : Config.load(config);
+        String packaged = System.getProperty("forkwatch.config");
+        Path file = config != null ? config : packaged == null || packaged.isEmpty() ? null : Path.of(packaged);
+        Config c = file == null ? Config.defaults() : Config.load(file);
         if (!rules.isEmpty()) {
             c = c.with("rules.paths", rules.stream().map(Path::toString).toList(), "--rules");
         }

@@ -83,6 +83,7 @@ public final class ConfigSchema {
         section("rules");
         KEYS.put("rules.paths", Kind.STRING_LIST);
         KEYS.put("rules.disabled", Kind.STRING_LIST);
+        KEYS.put("rules.extra_dirs", Kind.STRING_LIST);
         section("output");
         KEYS.put("output.format", Kind.OUTPUT_FORMAT);
         section("engine");

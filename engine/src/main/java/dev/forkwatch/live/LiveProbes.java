@@ -52,6 +52,7 @@ final class LiveProbes implements AutoCloseable {
      * @throws ProbeException when the host cannot run the probes; ConfigException for a bad ring size
      */
     static void preflight(ProbeMode mode, long ringSizeBytes, String objectPath) {
+        checkArch(System.getProperty("os.arch"));
         checkRingSize(ringSizeBytes);
         checkPrivileges();
         if (!Files.isReadable(KERNEL_BTF)) {
@@ -251,6 +252,14 @@ final class LiveProbes implements AutoCloseable {
         if (size < 4096 || size > RingReader.MAX_SIZE || Long.bitCount(size) != 1) {
             throw new ConfigException("live.ring_size_bytes: expected a power of two between 4096 and "
                     + RingReader.MAX_SIZE + ", got " + size);
+        }
+    }
+
+    /** The BPF programs hook x86-64 syscall numbers and pt_regs; elsewhere they would attach and see nothing. */
+    static void checkArch(String osArch) {
+        if (!"amd64".equals(osArch) && !"x86_64".equals(osArch)) {
+            throw env("forkwatch run needs an x86-64 (amd64) host: its BPF programs hook x86-64 syscalls, and this is "
+                    + osArch + " (check, replay and test-rules work on any architecture)");
         }
     }
 

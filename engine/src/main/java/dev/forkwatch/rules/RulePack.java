@@ -111,10 +111,14 @@ public final class RulePack {
         return meta.get(ruleName);
     }
 
-    /** Loads the rules named by the config ({@code rules.paths}), or the embedded default pack when none. */
+    /**
+     * Loads the rules named by the config ({@code rules.paths}), or the embedded default pack when none, and those in
+     * {@code rules.extra_dirs} beside them.
+     */
     public static RulePack load(Config config) {
         List<String> paths = config.list("rules.paths");
-        List<RuleSource> sources = paths.isEmpty() ? embedded() : read(paths.stream().map(Path::of).toList());
+        List<RuleSource> sources = new ArrayList<>(paths.isEmpty() ? embedded() : read(paths.stream().map(Path::of).toList()));
+        sources.addAll(RuleDirs.read(config.list("rules.extra_dirs").stream().map(Path::of).toList()));
         return compile(sources, config);
     }
 

@@ -23,8 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 class MetricsRunTest {
     static final Pattern LISTEN = Pattern.compile("metrics on http://(127\\.0\\.0\\.1:\\d+)/metrics");
 
-    @TempDir
-    static Path bin;
     static Triggers triggers;
     @TempDir
     Path tmp;
@@ -33,7 +31,7 @@ class MetricsRunTest {
 
     @BeforeAll
     static void build() throws Exception {
-        triggers = Triggers.build(bin);
+        triggers = Triggers.build(Triggers.binDir());
     }
 
     @AfterEach
