@@ -1,6 +1,9 @@
 package dev.forkwatch.alert;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,9 +15,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The one JSON form of an alert (stdout --output json, webhook body, spool files): Falco's keys. */
+/**
+ * The one JSON form of an alert (stdout --output json, webhook body, spool files): Falco's keys. Besides what JSON
+ * requires (C0 controls), DEL, the C1 controls and U+2028/U+2029 are written as JSON escapes (backslash, u, four hex digits), so
+ * that no terminal or log viewer reading the line acts on a control character from a watched process.
+ */
 public final class AlertJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    static {
+        MAPPER.getFactory().setCharacterEscapes(new ControlEscapes());
+    }
     private static final DateTimeFormatter RFC3339 =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -51,6 +62,15 @@ public final class AlertJson {
         }
     }
 
+    /** Any JSON tree as one line with the escapes above (dead-letter records). */
+    public static String toJson(JsonNode n) {
+        try {
+            return MAPPER.writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise a JSON tree", e);
+        }
+    }
+
     /** Parses what {@link #toJson} wrote (spool files). */
     public static Alert fromJson(String json) throws JsonProcessingException {
         JsonNode n = MAPPER.readTree(json);
@@ -63,5 +83,27 @@ public final class AlertJson {
         return new Alert(n.path("uuid").asText(), ns, n.path("rule").asText(),
                 Priority.parse(n.path("priority").asText()), n.path("output").asText(), fields, tags,
                 n.path("hostname").asText());
+    }
+
+    /** JSON's standard escapes plus DEL, C1 and the two Unicode line separators. */
+    private static final class ControlEscapes extends CharacterEscapes {
+        private final int[] ascii = standardAsciiEscapesForJSON();
+
+        ControlEscapes() {
+            ascii[0x7f] = ESCAPE_CUSTOM;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            if (ch == 0x7f || (ch >= 0x80 && ch <= 0x9f) || ch == 0x2028 || ch == 0x2029) {
+                return new SerializedString(String.format("\\u%04X", ch));
+            }
+            return null;
+        }
     }
 }

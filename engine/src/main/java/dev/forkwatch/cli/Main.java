@@ -3,6 +3,7 @@ package dev.forkwatch.cli;
 import dev.forkwatch.config.ConfigException;
 import dev.forkwatch.live.ProbeException;
 import dev.forkwatch.rules.RuleCompileException;
+import dev.forkwatch.sink.SinkException;
 import dev.forkwatch.source.TraceFormatException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -61,6 +62,13 @@ public final class Main implements Runnable {
         }
         if (ex instanceof ProbeException) {
             return ExitCode.ENVIRONMENT;
+        }
+        if (ex instanceof SinkException se) {
+            return switch (se.kind()) {
+                case BAD_SETTING -> ExitCode.BAD_INPUT;
+                case UNUSABLE -> ExitCode.ENVIRONMENT;
+                case ALERTS_LOST -> ExitCode.ALERTS_LOST;
+            };
         }
         if (ex instanceof ConfigException || ex instanceof RuleCompileException || ex instanceof TraceFormatException) {
             return ExitCode.BAD_INPUT;

@@ -13,6 +13,7 @@ import dev.forkwatch.rules.RuleMeta;
 import dev.forkwatch.rules.RulePack;
 import dev.forkwatch.sink.Sink;
 import dev.forkwatch.sink.SinkFactory;
+import dev.forkwatch.sink.SinkReport;
 import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.List;
@@ -126,6 +127,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         if (aggregator != null) {
             aggregator.advance(engine.clockNs()); // windows close on event time, also when no alert comes
         }
+        sink.checkStop();
     }
 
     @Override
@@ -144,6 +146,18 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
             failuresReported = engine.ruleFailures();
             telemetry.rulesDisabled(engine.disabledRules().size());
         }
+        sink.checkStop();
+    }
+
+    /**
+     * After the sink is closed: prints what the sinks report to {@code err} and returns the exit code for it:
+     * {@link ExitCode#ALERTS_LOST} when an alert was lost (a failed stdout write, refused by the spool), else
+     * {@link ExitCode#UNDELIVERED} when alerts were left in the spool, else {@link ExitCode#OK}.
+     */
+    static int report(Sink sink, PrintStream err) {
+        SinkReport r = sink.report();
+        r.lines().forEach(l -> err.println("forkwatch: " + l));
+        return r.lost() > 0 ? ExitCode.ALERTS_LOST : r.pending() > 0 ? ExitCode.UNDELIVERED : ExitCode.OK;
     }
 
     /**

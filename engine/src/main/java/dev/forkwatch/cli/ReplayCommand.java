@@ -2,7 +2,6 @@ package dev.forkwatch.cli;
 
 import dev.forkwatch.rules.RuleEngine;
 import dev.forkwatch.sink.Sink;
-import dev.forkwatch.sink.SinkFactory;
 import dev.forkwatch.source.TraceReader;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,6 +52,6 @@ final class ReplayCommand implements Callable<Integer> {
             main.err.printf("forkwatch: replayed %d events from %d file(s): %d alert(s), %d late event(s)%s%n",
                     s.events(), files.size(), s.alerts(), s.late(), Pipeline.heldBack(p) + p.disabledNote());
         }
-        return SinkFactory.report(sink, main.err); // 4 when webhook alerts were left in the spool
+        return Pipeline.report(sink, main.err); // 5 when alerts were lost, 4 when left in the spool
     }
 }

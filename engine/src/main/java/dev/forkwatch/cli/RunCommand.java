@@ -8,7 +8,6 @@ import dev.forkwatch.live.LiveSource;
 import dev.forkwatch.live.ProbeMode;
 import dev.forkwatch.rules.RuleEngine;
 import dev.forkwatch.sink.Sink;
-import dev.forkwatch.sink.SinkFactory;
 import dev.forkwatch.source.TraceWriter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -103,7 +102,7 @@ final class RunCommand implements Callable<Integer> {
                     + "%d record(s) sent by the kernel%s%n", s.events(), s.alerts(), k.lost(), k.overflow(), k.sent(),
                     Pipeline.heldBack(pipeline) + pipeline.disabledNote());
         }
-        return SinkFactory.report(sink, main.err); // 4 when webhook alerts were left in the spool
+        return Pipeline.report(sink, main.err); // 5 when alerts were lost, 4 when left in the spool
     }
 
     private static TraceWriter openRecord(Path file) {

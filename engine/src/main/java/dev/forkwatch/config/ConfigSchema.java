@@ -19,7 +19,7 @@ public final class ConfigSchema {
     /** The type of a key, and how its text is converted. */
     public enum Kind {
         SECTION, STRING, INT, BOOL, DURATION, STRING_LIST, PARAM,
-        OUTPUT_FORMAT, PROBE_MODE;
+        OUTPUT_FORMAT, PROBE_MODE, ON_ERROR;
 
         String describe() {
             return switch (this) {
@@ -32,6 +32,7 @@ public final class ConfigSchema {
                 case PARAM -> "a plain value or a list";
                 case OUTPUT_FORMAT -> "text or json";
                 case PROBE_MODE -> "auto, tracepoint or kprobe";
+                case ON_ERROR -> "continue or stop";
             };
         }
 
@@ -64,6 +65,7 @@ public final class ConfigSchema {
                 case DURATION -> Durations.parseNanos(s);
                 case OUTPUT_FORMAT -> oneOf(s, Set.of("text", "json"));
                 case PROBE_MODE -> oneOf(s, Set.of("auto", "tracepoint", "kprobe"));
+                case ON_ERROR -> oneOf(s, Set.of("continue", "stop"));
                 case SECTION -> throw new IllegalArgumentException("expected a mapping");
             };
         }
@@ -98,6 +100,8 @@ public final class ConfigSchema {
         KEYS.put("live.counter_poll", Kind.DURATION);
         KEYS.put("live.bpf_object", Kind.STRING);
         section("outputs");
+        section("outputs.stdout");
+        KEYS.put("outputs.stdout.on_error", Kind.ON_ERROR);
         section("outputs.webhook");
         KEYS.put("outputs.webhook.url", Kind.STRING);
         section("outputs.webhook.headers");

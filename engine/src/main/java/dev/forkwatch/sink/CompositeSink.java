@@ -12,7 +12,7 @@ public final class CompositeSink implements Sink {
         this.sinks = List.copyOf(sinks);
     }
 
-    /** The sinks, in order (SinkFactory reads the webhook's counters through this). */
+    /** The sinks, in order (SinkFactory finds the webhook, for its metrics, through this). */
     public List<Sink> sinks() {
         return sinks;
     }
@@ -39,6 +39,20 @@ public final class CompositeSink implements Sink {
     @Override
     public void flush() {
         sinks.forEach(Sink::flush);
+    }
+
+    @Override
+    public void checkStop() {
+        sinks.forEach(Sink::checkStop);
+    }
+
+    @Override
+    public SinkReport report() {
+        SinkReport r = SinkReport.NONE;
+        for (Sink s : sinks) {
+            r = r.plus(s.report());
+        }
+        return r;
     }
 
     @Override

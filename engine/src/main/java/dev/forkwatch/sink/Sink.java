@@ -17,4 +17,17 @@ public interface Sink extends AutoCloseable {
     default void close() {
         flush();
     }
+
+    /**
+     * Throws a {@link SinkException} (ALERTS_LOST) when this sink has lost alerts and is configured to stop the
+     * run then; the pipeline calls it after each event. Never throws from {@link #accept}: an alert bound for
+     * several sinks still reaches the others.
+     */
+    default void checkStop() {
+    }
+
+    /** What this sink could not deliver, or lost; valid after {@link #close} too. */
+    default SinkReport report() {
+        return SinkReport.NONE;
+    }
 }

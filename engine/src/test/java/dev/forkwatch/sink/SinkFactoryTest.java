@@ -7,8 +7,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.forkwatch.alert.Alert;
 import dev.forkwatch.alert.AlertJson;
 import dev.forkwatch.alert.Priority;
-import dev.forkwatch.cli.ExitCode;
-import dev.forkwatch.cli.ExitException;
 import dev.forkwatch.config.Config;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -42,7 +40,7 @@ class SinkFactoryTest {
         s.accept(alert());
         s.close();
         assertThat(out.toString(StandardCharsets.UTF_8).trim()).isEqualTo(AlertJson.toJson(alert()));
-        assertThat(SinkFactory.webhookStats(s)).isEmpty();
+        assertThat(s.report()).isEqualTo(SinkReport.NONE);
     }
 
     @Test
@@ -64,10 +62,10 @@ class SinkFactoryTest {
             s.close(); // drains: waits for the delivery
             assertThat(out.toString(StandardCharsets.UTF_8)).contains("Critical Vfork storm: too many vfork children");
             assertThat(bodies).containsExactly(AlertJson.toJson(alert()));
-            assertThat(SinkFactory.webhookStats(s)).hasValueSatisfying(st -> {
-                assertThat(st.delivered()).isEqualTo(1);
-                assertThat(st.undelivered()).isFalse();
-            });
+            SinkReport r = s.report();
+            assertThat(r.lines()).containsExactly("webhook: delivered 1, retried 0, dead-lettered 0, refused 0, left in spool 0");
+            assertThat(r.pending()).isZero();
+            assertThat(r.lost()).isZero();
         } finally {
             server.stop(0);
         }
@@ -78,7 +76,7 @@ class SinkFactoryTest {
         Config c = Config.defaults().with("outputs.webhook.url", "mailto:x@y", "test")
                 .with("outputs.webhook.spool_dir", tmp.toString(), "test");
         assertThatThrownBy(() -> SinkFactory.create(c, outPs, errPs, Map.of()))
-                .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.BAD_INPUT))
+                .isInstanceOfSatisfying(SinkException.class, e -> assertThat(e.kind()).isEqualTo(SinkException.Kind.BAD_SETTING))
                 .hasMessageContaining("outputs.webhook.url");
     }
 }

@@ -1,8 +1,7 @@
 package dev.forkwatch.sink.webhook;
 
-import dev.forkwatch.cli.ExitCode;
-import dev.forkwatch.cli.ExitException;
 import dev.forkwatch.config.Config;
+import dev.forkwatch.sink.SinkException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.URI;
@@ -19,8 +18,8 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
 /**
- * The checked {@code outputs.webhook.*} settings. Every problem is an {@link ExitException} with
- * {@link ExitCode#BAD_INPUT} whose message names the key. {@link #toString} never shows the secret or header values.
+ * The checked {@code outputs.webhook.*} settings. Every problem is a {@link SinkException} (BAD_SETTING) whose
+ * message names the key. {@link #toString} never shows the secret or header values.
  *
  * @param signer   null when the secret env var is unset or empty (requests are not signed)
  * @param ssl      the TLS context for https URLs
@@ -55,8 +54,10 @@ public record WebhookSettings(URI url, Map<String, String> headers, Duration tim
             if (!TOKEN.matcher(name).matches() || RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
                 throw bad(c, P + "headers." + name, "'" + name + "' cannot be set as an extra header");
             }
-            if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
-                throw bad(c, P + "headers." + name, "the value must be one line"); // value not echoed: may be a token
+            int at = badHeaderChar(value);
+            if (at >= 0) { // the value is never echoed: it may be a token
+                throw bad(c, P + "headers." + name, "character " + (at + 1) + " of the value is not allowed in an HTTP "
+                        + "header (only printable ASCII, space and tab; the value is not shown)");
             }
             headers.put(name, value);
         });
@@ -85,7 +86,7 @@ public record WebhookSettings(URI url, Map<String, String> headers, Duration tim
         try {
             ssl = WebhookTls.context(ca, cert, key, insecure);
         } catch (WebhookTls.TlsConfigException e) {
-            throw new ExitException(ExitCode.BAD_INPUT, e.getMessage());
+            throw new SinkException(SinkException.Kind.BAD_SETTING, e.getMessage());
         }
         boolean https = url.getScheme().equalsIgnoreCase("https");
         if (insecure && https) {
@@ -190,9 +191,23 @@ public record WebhookSettings(URI url, Map<String, String> headers, Duration tim
         return u.getRawQuery() == null ? s : s + "?...";
     }
 
-    private static ExitException bad(Config c, String key, String message) {
+    /**
+     * The index of the first character of a header value that is not visible ASCII, space or tab, or -1. The JDK
+     * client refuses the others only when a request is built, i.e. at every retry: check them once, at start.
+     */
+    static int badHeaderChar(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            if (!(ch == '\t' || (ch >= 0x20 && ch <= 0x7e))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static SinkException bad(Config c, String key, String message) {
         String origin = c.origin(key);
-        return new ExitException(ExitCode.BAD_INPUT, (origin == null ? "" : origin + ": ") + key + ": " + message);
+        return new SinkException(SinkException.Kind.BAD_SETTING, (origin == null ? "" : origin + ": ") + key + ": " + message);
     }
 
     @Override

@@ -2,9 +2,9 @@ package dev.forkwatch.sink.webhook;
 
 import dev.forkwatch.alert.Alert;
 import dev.forkwatch.alert.AlertJson;
-import dev.forkwatch.cli.ExitCode;
-import dev.forkwatch.cli.ExitException;
 import dev.forkwatch.sink.Sink;
+import dev.forkwatch.sink.SinkException;
+import dev.forkwatch.sink.SinkReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
@@ -61,9 +61,9 @@ public final class WebhookSink implements Sink {
         try {
             this.spool = new Spool(settings.spoolDir(), settings.spoolMaxBytes(), settings.fsyncInterval().isZero());
         } catch (Spool.SpoolBusyException e) {
-            throw new ExitException(ExitCode.ENVIRONMENT, "outputs.webhook.spool_dir: " + e.getMessage());
+            throw new SinkException(SinkException.Kind.UNUSABLE, "outputs.webhook.spool_dir: " + e.getMessage());
         } catch (IOException e) {
-            throw new ExitException(ExitCode.ENVIRONMENT, "outputs.webhook.spool_dir: cannot use spool directory "
+            throw new SinkException(SinkException.Kind.UNUSABLE, "outputs.webhook.spool_dir: cannot use spool directory "
                     + settings.spoolDir() + ": " + e);
         }
         if (spool.truncatedAtOpen() > 0) {
@@ -187,6 +187,13 @@ public final class WebhookSink implements Sink {
     public long oldestPendingAgeMs() {
         long at = headSpooledAtMs;
         return at < 0 || stats().pending() == 0 ? 0 : Math.max(0, clock.millis() - at);
+    }
+
+    /** The summary line; pending = left in the spool (exit 4), lost = refused by the spool (exit 5). */
+    @Override
+    public SinkReport report() {
+        WebhookStats st = stats();
+        return new SinkReport(java.util.List.of(st.summary()), st.pending(), st.refused());
     }
 
     public WebhookSettings settings() {

@@ -7,15 +7,10 @@ package dev.forkwatch.sink.webhook;
  * @param retried      failed attempts that were (or will be) retried
  * @param deadLettered alerts given up on (rejected with a 4xx, older than retry.max_age, or corrupt) and
  *                     written to the dead-letter file
- * @param refused      alerts not spooled because the spool was full (or could not be written): lost
- * @param pending      alerts still in the spool, waiting for delivery (after close: left for the next start)
+ * @param refused      alerts not spooled because the spool was full (or could not be written): lost (exit 5)
+ * @param pending      alerts still in the spool, waiting for delivery (after close: left for the next start; exit 4)
  */
 public record WebhookStats(long delivered, long retried, long deadLettered, long refused, long pending) {
-
-    /** True when some alert was not delivered and not dead-lettered: the CLI exits with ExitCode.UNDELIVERED. */
-    public boolean undelivered() {
-        return pending > 0 || refused > 0;
-    }
 
     /** One line for the end-of-run summary. */
     public String summary() {

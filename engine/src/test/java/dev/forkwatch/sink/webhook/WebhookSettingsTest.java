@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.forkwatch.cli.ExitCode;
-import dev.forkwatch.cli.ExitException;
+import dev.forkwatch.cli.Main;
 import dev.forkwatch.config.Config;
+import dev.forkwatch.sink.SinkException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,7 +29,7 @@ class WebhookSettingsTest {
 
     private void assertBad(Config c, String key, String also) {
         assertThatThrownBy(() -> WebhookSettings.from(c, Map.of(), err.stream))
-                .isInstanceOfSatisfying(ExitException.class, e -> assertThat(e.code()).isEqualTo(ExitCode.BAD_INPUT))
+                .isInstanceOfSatisfying(SinkException.class, e -> assertThat(e.kind()).isEqualTo(SinkException.Kind.BAD_SETTING))
                 .hasMessageContaining(key).hasMessageContaining(also);
     }
 
@@ -69,6 +73,39 @@ class WebhookSettingsTest {
         assertBad(TestAlerts.with(base(), "retry.max_backoff", "1ms"), "outputs.webhook.retry.max_backoff", "initial_backoff");
         assertThatThrownBy(() -> WebhookSettings.from(base(), Map.of("FORKWATCH_WEBHOOK_SECRET", "whsec_!!notbase64!!"), err.stream))
                 .hasMessageContaining("outputs.webhook.secret_env").hasMessageNotContaining("notbase64");
+    }
+
+    @Test
+    void headerValuesAreCheckedForEveryCharacterAndNeverEchoed() {
+        for (String v : new String[] {"Bearer tok\u0001en", "Bearer tok\r\nX-Evil: 1", "tok\u007f", "tok\u0085", "tok\u00e9",
+                "tok\u0000", "tok\u2028"}) {
+            assertThatThrownBy(() -> WebhookSettings.from(base().with("outputs.webhook.headers.Authorization", v, "test"),
+                    Map.of(), err.stream))
+                    .isInstanceOf(SinkException.class)
+                    .hasMessageContaining("outputs.webhook.headers.Authorization").hasMessageContaining("character ")
+                    .hasMessageNotContaining("tok");
+        }
+        // tab, space and all of visible ASCII are fine
+        String ok = "Bearer\t" + java.util.stream.IntStream.rangeClosed(0x20, 0x7e).mapToObj(c -> String.valueOf((char) c))
+                .collect(java.util.stream.Collectors.joining());
+        assertThat(WebhookSettings.from(base().with("outputs.webhook.headers.X-Ok", ok, "test"), Map.of(), err.stream)
+                .headers()).containsEntry("X-Ok", ok);
+        assertThat(err.text()).doesNotContain("tok");
+    }
+
+    @Test
+    void aBadHeaderValueInAConfigFileIsExitTwoNamingTheHeaderOnly() throws Exception {
+        Path f = Files.writeString(tmp.resolve("h.yaml"), "outputs:\n  webhook:\n    url: http://127.0.0.1:9/\n"
+                + "    spool_dir: " + tmp.resolve("sp") + "\n    headers:\n      X-Token: \"s3cr3t\\u001b[2Jtail9\"\n");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream errb = new ByteArrayOutputStream();
+        Path trace = Files.writeString(tmp.resolve("t.jsonl"), "");
+        int code = Main.execute(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(errb, true, StandardCharsets.UTF_8),
+                "replay", "--config", f.toString(), trace.toString());
+        String e = errb.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(e).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(e).contains("outputs.webhook.headers.X-Token").contains("character 7").doesNotContain("s3cr3t")
+                .doesNotContain("tail9");
     }
 
     @Test

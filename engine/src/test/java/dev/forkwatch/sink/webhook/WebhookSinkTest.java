@@ -192,7 +192,8 @@ class WebhookSinkTest {
         assertThat((System.nanoTime() - t0) / 1_000_000L).as("close waits about drain_timeout").isLessThan(3000);
         assertThat(s.stats().pending()).isEqualTo(5);
         assertThat(s.stats().delivered()).isZero();
-        assertThat(s.stats().undelivered()).isTrue();
+        assertThat(s.report().pending()).isEqualTo(5);
+        assertThat(s.report().lost()).isZero();
         assertThat(err.text()).contains("5 alert(s) not delivered").contains(spool.toString());
         try (Stream<Path> files = Files.list(spool)) {
             assertThat(files.filter(p -> p.toString().endsWith(".seg")).mapToLong(p -> p.toFile().length()).sum())
@@ -267,7 +268,7 @@ class WebhookSinkTest {
             WebhookSink s = sink(config(rx.url(), spool));
             try {
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> sink(config(rx.url(), spool)))
-                        .isInstanceOf(dev.forkwatch.cli.ExitException.class)
+                        .isInstanceOfSatisfying(dev.forkwatch.sink.SinkException.class, e -> assertThat(e.kind()).isEqualTo(dev.forkwatch.sink.SinkException.Kind.UNUSABLE))
                         .hasMessageContaining("outputs.webhook.spool_dir").hasMessageContaining("in use");
             } finally {
                 s.close();
