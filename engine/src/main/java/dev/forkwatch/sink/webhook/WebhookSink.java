@@ -5,6 +5,10 @@ import dev.forkwatch.alert.AlertJson;
 import dev.forkwatch.sink.Sink;
 import dev.forkwatch.sink.SinkException;
 import dev.forkwatch.sink.SinkReport;
+import dev.forkwatch.sink.spool.Record;
+import dev.forkwatch.sink.spool.Spool;
+import dev.forkwatch.sink.spool.SpoolBusyException;
+import dev.forkwatch.sink.spool.UnsafeSpoolException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
@@ -59,16 +63,16 @@ public final class WebhookSink implements Sink {
         this.err = err;
         this.clock = clock;
         try {
-            this.spool = new Spool(settings.spoolDir(), settings.spoolMaxBytes(), settings.fsyncInterval().isZero());
-        } catch (Spool.SpoolBusyException e) {
+            this.spool = Spool.open(settings.spoolDir(), settings.spoolMaxBytes(), settings.fsyncInterval().isZero());
+        } catch (UnsafeSpoolException e) {
+            throw new SinkException(SinkException.Kind.BAD_SETTING, "outputs.webhook.spool_dir: " + e.getMessage());
+        } catch (SpoolBusyException e) {
             throw new SinkException(SinkException.Kind.UNUSABLE, "outputs.webhook.spool_dir: " + e.getMessage());
         } catch (IOException e) {
             throw new SinkException(SinkException.Kind.UNUSABLE, "outputs.webhook.spool_dir: cannot use spool directory "
                     + settings.spoolDir() + ": " + e);
         }
-        if (spool.truncatedAtOpen() > 0) {
-            log("cut " + spool.truncatedAtOpen() + " bytes of a torn write from the end of the spool");
-        }
+        spool.notes().forEach(this::log);
         long backlog = spool.pendingCount();
         if (backlog > 0) {
             log(backlog + " alert(s) left in the spool by an earlier run are delivered first");
@@ -249,7 +253,7 @@ public final class WebhookSink implements Sink {
                 spool.commitCursor();
                 lastCommit = System.nanoTime();
             }
-            Spool.Record r = spool.peek();
+            Record r = spool.peek();
             headSpooledAtMs = r == null ? -1 : r.spooledAtMs();
             if (r == null) {
                 if (closing) {
@@ -265,7 +269,7 @@ public final class WebhookSink implements Sink {
             }
             long now = clock.millis();
             if (r.json() == null) {
-                giveUp(r, "corrupt spool record", now);
+                giveUp(r, "corrupt spool record (not one JSON object): not sent", now);
                 continue;
             }
             if (now - r.spooledAtMs() > settings.maxAge().toMillis()) {
@@ -301,14 +305,14 @@ public final class WebhookSink implements Sink {
         }
     }
 
-    private void giveUp(Spool.Record r, String reason, long now) throws IOException {
-        spool.deadLetter(r, reason, now);
+    private void giveUp(Record r, String reason, long now) throws IOException {
+        spool.deadLetter(r, reason, AlertJson.rfc3339(now * 1_000_000L));
         spool.advance(r);
         long n = deadLettered.incrementAndGet();
         log("alert " + uuidOf(r) + " dead-lettered to " + spool.deadLetterFile() + ": " + reason + " (" + n + " so far)");
     }
 
-    private static String uuidOf(Spool.Record r) {
+    private static String uuidOf(Record r) {
         if (r.json() == null) {
             return "(corrupt record)";
         }
@@ -345,7 +349,7 @@ public final class WebhookSink implements Sink {
         enum Kind { DELIVERED, RETRY, REJECTED }
     }
 
-    private Outcome post(Spool.Record r) throws InterruptedException {
+    private Outcome post(Record r) throws InterruptedException {
         String body = r.json();
         Duration timeout = settings.timeout();
         if (closing) {
