@@ -11,14 +11,8 @@ import dev.forkwatch.sink.spool.SpoolBusyException;
 import dev.forkwatch.sink.spool.UnsafeSpoolException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,7 +29,8 @@ public final class WebhookSink implements Sink {
     private final PrintStream err;
     private final Clock clock;
     private final Spool spool;
-    private final HttpClient http;
+    private final WebhookClient client;
+    private final Backoff backoff;
     private final Thread deliverer;
     private final Thread syncer;
     private final Object wake = new Object();
@@ -77,12 +72,8 @@ public final class WebhookSink implements Sink {
         if (backlog > 0) {
             log(backlog + " alert(s) left in the spool by an earlier run are delivered first");
         }
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.timeout()).followRedirects(HttpClient.Redirect.NEVER);
-        if (settings.url().getScheme().equalsIgnoreCase("https")) {
-            b.sslContext(settings.ssl());
-        }
-        this.http = b.build();
+        this.client = new WebhookClient(settings, clock);
+        this.backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff());
         deliverer = new Thread(this::deliverLoop, "forkwatch-webhook");
         deliverer.setDaemon(true);
         deliverer.start();
@@ -276,8 +267,8 @@ public final class WebhookSink implements Sink {
                 giveUp(r, "not delivered within retry.max_age " + settings.maxAge(), now);
                 continue;
             }
-            Outcome o = post(r);
-            if (o.kind == Outcome.Kind.DELIVERED) {
+            WebhookClient.Outcome o = client.post(uuidOf(r), r.json(), deadline());
+            if (o.kind() == WebhookClient.Outcome.Kind.DELIVERED) {
                 if (failedInRow > 0) {
                     log("delivery resumed after " + failedInRow + " failed attempt(s)");
                 }
@@ -286,19 +277,18 @@ public final class WebhookSink implements Sink {
                 attempt = 0;
                 delivered.incrementAndGet();
                 spool.advance(r);
-            } else if (o.kind == Outcome.Kind.REJECTED) {
+            } else if (o.kind() == WebhookClient.Outcome.Kind.REJECTED) {
                 attempt = 0;
-                giveUp(r, o.detail, now);
+                giveUp(r, o.detail(), now);
             } else {
                 retried.incrementAndGet();
                 failedInRow++;
                 boolean cutByDrain = closing && System.nanoTime() - drainDeadlineNanos >= 0;
-                if (!o.detail.equals(lastError) && !cutByDrain) {
-                    log("delivery failed, will retry: " + o.detail);
-                    lastError = o.detail;
+                if (!o.detail().equals(lastError) && !cutByDrain) {
+                    log("delivery failed, will retry: " + o.detail());
+                    lastError = o.detail();
                 }
-                long wait = o.retryAfterMs >= 0 ? Math.min(o.retryAfterMs, settings.maxBackoff().toMillis())
-                        : backoffMs(attempt);
+                long wait = o.retryAfterMs() >= 0 ? backoff.afterServerHint(o.retryAfterMs()) : backoff.afterFailure(attempt);
                 attempt++;
                 sleepUntilRetry(wait);
             }
@@ -320,13 +310,14 @@ public final class WebhookSink implements Sink {
         return i < 0 ? "?" : r.json().substring(i + 8, Math.max(i + 8, r.json().indexOf('"', i + 8)));
     }
 
-    /** Exponential backoff with equal jitter: half the step fixed, half random. */
-    long backoffMs(int attempt) {
-        long base = settings.initialBackoff().toMillis();
-        long max = settings.maxBackoff().toMillis();
-        long step = attempt >= 30 ? max : Math.min(max, base << attempt);
-        long half = Math.max(1, step / 2);
-        return half + ThreadLocalRandom.current().nextLong(half + 1);
+    /** outputs.webhook.timeout, cut to what is left of drain_timeout while closing. */
+    private Duration deadline() {
+        Duration timeout = settings.timeout();
+        if (closing) {
+            long left = drainDeadlineNanos - System.nanoTime();
+            timeout = Duration.ofNanos(Math.max(1_000_000L, Math.min(timeout.toNanos(), left)));
+        }
+        return timeout;
     }
 
     private void sleepUntilRetry(long ms) throws InterruptedException {
@@ -341,76 +332,6 @@ public final class WebhookSink implements Sink {
                     return;
                 }
                 wake.wait(Math.max(1, left / 1_000_000L)); // woken by accept()/close() too: recheck and sleep on
-            }
-        }
-    }
-
-    private record Outcome(Kind kind, String detail, long retryAfterMs) {
-        enum Kind { DELIVERED, RETRY, REJECTED }
-    }
-
-    private Outcome post(Record r) throws InterruptedException {
-        String body = r.json();
-        Duration timeout = settings.timeout();
-        if (closing) {
-            long left = drainDeadlineNanos - System.nanoTime();
-            timeout = Duration.ofNanos(Math.max(1_000_000L, Math.min(timeout.toNanos(), left)));
-        }
-        HttpRequest.Builder rq = HttpRequest.newBuilder(settings.url()).timeout(timeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        settings.headers().forEach(rq::header);
-        String id = uuidOf(r);
-        if (settings.signer() != null) {
-            long ts = clock.millis() / 1000; // fresh per attempt: receivers reject stale timestamps
-            rq.header("webhook-id", id).header("webhook-timestamp", Long.toString(ts))
-                    .header("webhook-signature", settings.signer().sign(id, ts, body));
-        }
-        HttpResponse<Void> resp;
-        try {
-            resp = http.send(rq.build(), HttpResponse.BodyHandlers.discarding());
-        } catch (IOException e) {
-            return new Outcome(Outcome.Kind.RETRY, describe(e), -1);
-        }
-        int s = resp.statusCode();
-        if (s >= 200 && s < 300) {
-            return new Outcome(Outcome.Kind.DELIVERED, "", -1);
-        }
-        if (s == 408 || s == 429 || s >= 500) {
-            long after = retryAfterMs(resp.headers().firstValue("Retry-After").orElse(null));
-            return new Outcome(Outcome.Kind.RETRY, "HTTP " + s + " from " + WebhookSettings.redacted(settings.url()), after);
-        }
-        return new Outcome(Outcome.Kind.REJECTED, "HTTP " + s + " from " + WebhookSettings.redacted(settings.url())
-                + " (not retried)", -1);
-    }
-
-    private String describe(IOException e) {
-        StringBuilder sb = new StringBuilder(e.getClass().getSimpleName());
-        Throwable t = e;
-        String last = null;
-        while (t != null) {
-            if (t.getMessage() != null && !t.getMessage().equals(last)) {
-                sb.append(": ").append(t.getMessage());
-                last = t.getMessage();
-            }
-            t = t.getCause();
-        }
-        return sb + " (" + WebhookSettings.redacted(settings.url()) + ")";
-    }
-
-    /** Retry-After as delay-seconds or an HTTP date; -1 when absent or unreadable. */
-    long retryAfterMs(String v) {
-        if (v == null || v.isBlank()) {
-            return -1;
-        }
-        try {
-            return Math.max(0, Long.parseLong(v.trim()) * 1000);
-        } catch (NumberFormatException e) {
-            try {
-                return Math.max(0, ZonedDateTime.parse(v.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant()
-                        .toEpochMilli() - clock.millis());
-            } catch (RuntimeException e2) {
-                return -1;
             }
         }
     }
