@@ -7,6 +7,7 @@ import dev.forkwatch.cli.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,22 @@ class ReplayWebhookTest {
             // the alert spooled by the first run, then the same alert (new uuid) from the second
             assertThat(rx.requests()).hasSize(2);
             assertThat(rx.requests().get(0).body()).contains("\"rule\":\"Vfork child exited without exec\"");
+        }
+    }
+
+    @Test
+    void anotherUsersSpoolDirectoryIsExitTwoNamingIt() throws Exception {
+        Path spool = Files.createDirectory(tmp.resolve("shared-spool"));
+        Files.setOwner(spool, spool.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        Path trace = Path.of(System.getProperty("forkwatch.root", ".."), "samples", "traces", "failed-exec.jsonl");
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        int code = Main.execute(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(errBytes, true, StandardCharsets.UTF_8), "replay", "--webhook", "http://127.0.0.1:9/",
+                "--spool-dir", spool.toString(), trace.toString());
+        assertThat(code).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(errBytes.toString(StandardCharsets.UTF_8)).contains("outputs.webhook.spool_dir: " + spool + " is owned by nobody");
+        try (var in = Files.list(spool)) {
+            assertThat(in).as("nothing created in it").isEmpty();
         }
     }
 }
