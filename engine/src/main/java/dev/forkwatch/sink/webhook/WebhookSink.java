@@ -2,6 +2,7 @@ package dev.forkwatch.sink.webhook;
 
 import dev.forkwatch.alert.Alert;
 import dev.forkwatch.alert.AlertJson;
+import dev.forkwatch.event.Text;
 import dev.forkwatch.sink.Sink;
 import dev.forkwatch.sink.SinkException;
 import dev.forkwatch.sink.SinkReport;
@@ -336,8 +337,9 @@ public final class WebhookSink implements Sink {
         }
     }
 
+    /** One line on stderr; escaped, as exception texts can carry what a receiver sent. */
     private void log(String msg) {
-        err.println("forkwatch: webhook: " + msg);
+        err.println("forkwatch: webhook: " + Text.printable(msg));
     }
 
     @Override
