@@ -23,8 +23,8 @@ public final class SinkFactory {
      */
     public static Sink create(Config config, PrintStream out, PrintStream err, Map<String, String> env) {
         List<Sink> sinks = new ArrayList<>();
-        AlertFormat format = config.string("output.format").equals("json") ? AlertFormat.JSON : AlertFormat.TEXT;
-        StdoutSink.OnError onError = config.string("outputs.stdout.on_error").equals("stop")
+        AlertFormat format = "json".equals(config.string("output.format")) ? AlertFormat.JSON : AlertFormat.TEXT;
+        StdoutSink.OnError onError = "stop".equals(config.string("outputs.stdout.on_error"))
                 ? StdoutSink.OnError.STOP : StdoutSink.OnError.CONTINUE;
         sinks.add(new StdoutSink(out, format, onError, err));
         if (WebhookSettings.enabled(config)) {
