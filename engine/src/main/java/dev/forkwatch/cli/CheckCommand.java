@@ -1,13 +1,16 @@
 package dev.forkwatch.cli;
 
+import dev.forkwatch.config.Config;
+import dev.forkwatch.live.LiveSource;
 import dev.forkwatch.rules.RulePack;
+import dev.forkwatch.sink.webhook.WebhookSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** Compiles the rules and reports every problem as file:line:column: message. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Compile the rules (and config) and report problems as file:line:column: message.")
+        description = "Check the config and rules as run would (compile, then a smoke trace); report problems as file:line:column: message.")
 final class CheckCommand implements java.util.concurrent.Callable<Integer> {
     @ParentCommand
     Main main;
@@ -17,7 +20,17 @@ final class CheckCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() {
-        RulePack pack = RulePack.load(options.config());
+        Config config = options.config();
+        // Every setting run would check, so that a config check passes here exactly when run accepts it.
+        Pipeline.checkAggregate(config);
+        LiveSource.Settings.from(config);
+        if (WebhookSettings.enabled(config)) {
+            WebhookSettings.from(config, System.getenv(), main.err);
+        }
+        RulePack pack = RulePack.load(config);
+        for (var w : pack.warnings()) {
+            main.err.println("forkwatch: warning: " + w);
+        }
         main.err.println("forkwatch: " + pack.ruleNames().size() + " rule(s) OK");
         for (String n : pack.ruleNames()) {
             main.out.println(n);

@@ -64,7 +64,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     }
 
     /** Checked before any sink opens. */
-    private static void checkAggregate(Config config) {
+    static void checkAggregate(Config config) {
         if (config.nanos("outputs.aggregate.window") <= 0) {
             throw new ConfigException(config.origin("outputs.aggregate.window") + ": outputs.aggregate.window must be above 0");
         }
@@ -84,6 +84,9 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     public static Pipeline open(Config config, PrintStream out, PrintStream err, Telemetry telemetry) {
         checkAggregate(config);
         RulePack rules = RulePack.load(config);
+        for (var w : rules.warnings()) {
+            err.println("forkwatch: warning: " + w);
+        }
         Sink sink = SinkFactory.create(config, out, err, System.getenv());
         return new Pipeline(config, rules, sink, telemetry);
     }

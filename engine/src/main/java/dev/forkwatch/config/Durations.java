@@ -36,4 +36,16 @@ public final class Durations {
     public static String drools(long nanos) {
         return (nanos / 1_000_000L) + "ms";
     }
+
+    /** The shortest exact form in the config's syntax: 5s, 100ms, 2m, 1h, 250us, 10ns (as a user would write it). */
+    public static String format(long nanos) {
+        long[] units = {3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L};
+        String[] names = {"h", "m", "s", "ms", "us"};
+        for (int i = 0; i < units.length; i++) {
+            if (nanos != 0 && nanos % units[i] == 0) {
+                return nanos / units[i] + names[i];
+            }
+        }
+        return nanos + "ns";
+    }
 }

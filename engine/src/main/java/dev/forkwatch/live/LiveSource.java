@@ -31,7 +31,15 @@ public final class LiveSource implements EventSource {
     /** Settings from the config's live: section. */
     public record Settings(ProbeMode probe, long ringSizeBytes, long drainIntervalNs, long counterPollNs,
                            String bpfObject) {
+        /** Reads and checks the live: section; a bad value is a ConfigException at its config line. */
         public static Settings from(Config c) {
+            long ring = c.integer("live.ring_size_bytes");
+            if (ring < 4096 || ring > RingReader.MAX_SIZE || Long.bitCount(ring) != 1) {
+                String origin = c.origin("live.ring_size_bytes");
+                throw new dev.forkwatch.config.ConfigException((origin == null ? "" : origin + ": ")
+                        + "live.ring_size_bytes: expected a power of two between 4096 and " + RingReader.MAX_SIZE
+                        + ", got " + ring);
+            }
             return new Settings(ProbeMode.parse(c.string("live.probe")), c.integer("live.ring_size_bytes"),
                     c.nanos("live.drain_interval"), c.nanos("live.counter_poll"), c.string("live.bpf_object"));
         }

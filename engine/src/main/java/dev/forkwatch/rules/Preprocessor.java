@@ -29,6 +29,10 @@ final class Preprocessor {
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+[\\w.]+\\s*;?");
     private static final Pattern PARAM = Pattern.compile("\\$\\{([A-Za-z0-9_.]+)(?::(ns|ms))?}");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?");
+    private static final Pattern DURATION = Pattern.compile("\\d+(ns|us|ms|s|m|h)");
+    /** Text before a ${param} that makes it a duration: inside a temporal operator's [ ], window:time( ), @expires( ). */
+    private static final Pattern TIME_CONTEXT = Pattern.compile("(?:\\b(?:after|before|coincides|during|includes|finishes|"
+            + "finishedby|meets|metby|overlaps|overlappedby|starts|startedby)\\s*\\[[^\\]]*|(?:window\\s*:\\s*time|@expires)\\s*\\([^)]*)$");
 
     /** A column shift on one line: columns after {@code at} (in the output) moved right by {@code delta}. */
     private record Shift(int at, int delta) {
@@ -39,7 +43,10 @@ final class Preprocessor {
     private final List<RuleError> errors = new ArrayList<>();
     private final String text;
 
-    private Preprocessor(RuleSource src, Map<String, Config.Value> params) {
+    private final Map<String, Config.Value> defaults;
+
+    private Preprocessor(RuleSource src, Map<String, Config.Value> params, Map<String, Config.Value> defaults) {
+        this.defaults = defaults;
         String[] lines = src.text().split("\n", -1);
         boolean injected = false;
         for (int i = 0; i < lines.length; i++) {
@@ -63,7 +70,12 @@ final class Preprocessor {
     }
 
     static Preprocessor run(RuleSource src, Map<String, Config.Value> params) {
-        return new Preprocessor(src, params);
+        return new Preprocessor(src, params, Map.of());
+    }
+
+    /** @param defaults the embedded defaults of the params: their types are what the rules expect */
+    static Preprocessor run(RuleSource src, Map<String, Config.Value> params, Map<String, Config.Value> defaults) {
+        return new Preprocessor(src, params, defaults);
     }
 
     String text() {
@@ -111,6 +123,11 @@ final class Preprocessor {
                 repl = m.group();
             } else {
                 used.add(name);
+                String expected = unit != null || TIME_CONTEXT.matcher(line.substring(0, m.start())).find()
+                        ? "duration" : kind(defaults.get(name));
+                if (expected != null && !expected.equals(kind(v)) && v.origin() != null) {
+                    typeError(name, v, expected, file + ":" + lineNo);
+                }
                 try {
                     repl = render(v.value(), unit);
                 } catch (IllegalArgumentException e) {
@@ -125,6 +142,38 @@ final class Preprocessor {
         }
         m.appendTail(sb);
         return sb.toString();
+    }
+
+    /** "duration", "number", "boolean", "list", or null for text (or no value). */
+    private static String kind(Config.Value v) {
+        if (v == null || v.value() == null) {
+            return null;
+        }
+        if (v.value() instanceof List<?>) {
+            return "list";
+        }
+        String s = String.valueOf(v.value()).trim();
+        if (DURATION.matcher(s).matches()) {
+            return "duration";
+        }
+        if (NUMBER.matcher(s).matches()) {
+            return "number";
+        }
+        return s.equals("true") || s.equals("false") ? "boolean" : null;
+    }
+
+    /** A param of the wrong type is the config's fault: the error is at the config line that set it. */
+    private void typeError(String name, Config.Value v, String expected, String usedAt) {
+        String[] fileLine = v.origin().split(":(?=\\d+$)");
+        String example = switch (expected) {
+            case "duration" -> "a duration like 5s or 100ms";
+            case "number" -> "a number";
+            case "boolean" -> "true or false";
+            default -> "a list like [\"a\", \"b\"]";
+        };
+        Object shown = v.value() instanceof List<?> ? "a list" : "'" + v.value() + "'";
+        errors.add(new RuleError(fileLine[0], fileLine.length > 1 ? Integer.parseInt(fileLine[1]) : 1, 1,
+                "params." + name + ": expected " + example + " (" + usedAt + " uses it as a " + expected + "), got " + shown));
     }
 
     static String render(Object value, String unit) {

@@ -54,15 +54,17 @@ public final class RulePack {
     private final Map<String, String> locations;
     private final Map<String, String> conditions;
     private final Set<String> disabled;
+    private final List<RuleError> warnings;
 
     private RulePack(KieBase base, List<String> ruleNames, Map<String, RuleMeta> meta, Map<String, String> locations,
-                     Map<String, String> conditions, Set<String> disabled) {
+                     Map<String, String> conditions, Set<String> disabled, List<RuleError> warnings) {
         this.base = base;
         this.ruleNames = ruleNames;
         this.meta = Map.copyOf(meta);
         this.locations = locations;
         this.conditions = conditions;
         this.disabled = disabled;
+        this.warnings = List.copyOf(warnings);
     }
 
     /**
@@ -119,7 +121,17 @@ public final class RulePack {
         List<String> paths = config.list("rules.paths");
         List<RuleSource> sources = new ArrayList<>(paths.isEmpty() ? embedded() : read(paths.stream().map(Path::of).toList()));
         sources.addAll(RuleDirs.read(config.list("rules.extra_dirs").stream().map(Path::of).toList()));
-        return compile(sources, config);
+        RulePack pack = compile(sources, config);
+        List<RuleError> smoke = SmokeCheck.run(pack, config.nanos("engine.reorder_allowance"), config.nanos("engine.event_retention"));
+        if (!smoke.isEmpty()) {
+            throw new RuleCompileException(smoke);
+        }
+        return pack;
+    }
+
+    /** Problems that do not stop the pack: windows longer than engine.event_retention. */
+    public List<RuleError> warnings() {
+        return warnings;
     }
 
     /** Compiles DRL sources with the config's rule parameters. */
@@ -128,6 +140,7 @@ public final class RulePack {
             throw new RuleCompileException(List.of(new RuleError("<rules>", 1, 1, "no rule files (*.drl) found")));
         }
         Map<String, Config.Value> params = config.params();
+        Map<String, Config.Value> defaultParams = Config.defaults().params();
         List<RuleError> errors = new ArrayList<>();
         Map<String, Preprocessor> byPath = new LinkedHashMap<>();
         Map<String, RuleSource> srcByPath = new LinkedHashMap<>();
@@ -138,8 +151,15 @@ public final class RulePack {
         kfs.generateAndWritePomXML(rid);
         int n = 0;
         for (RuleSource s : sources) {
-            Preprocessor p = Preprocessor.run(s, params);
-            errors.addAll(p.errors());
+            Preprocessor p = Preprocessor.run(s, params, defaultParams);
+            for (RuleError e : p.errors()) {
+                // A wrong-typed param is reported once, at its config line, however many rules use it.
+                boolean seen = e.message().startsWith("params.") && errors.stream().anyMatch(x -> x.file().equals(e.file())
+                        && x.line() == e.line() && x.message().startsWith("params."));
+                if (!seen) {
+                    errors.add(e);
+                }
+            }
             used.addAll(p.used());
             String path = RESOURCES + "forkwatch/r" + (n++) + ".drl";
             byPath.put(path, p);
@@ -238,7 +258,13 @@ public final class RulePack {
                 }
             }
         }
-        return new RulePack(base, List.copyOf(names), metas, Map.copyOf(locations), Map.copyOf(conditions), disabled);
+        List<RuleError> warnings = new ArrayList<>();
+        for (var e : byPath.entrySet()) {
+            warnings.addAll(RuleWindows.longerThan(srcByPath.get(e.getKey()), e.getValue().text(),
+                    config.nanos("engine.event_retention")));
+        }
+        return new RulePack(base, List.copyOf(names), metas, Map.copyOf(locations), Map.copyOf(conditions), disabled,
+                warnings);
     }
 
     /** {@code rules.disabled}: every name must be a rule of the pack (a typo would silently keep it on). */
@@ -291,7 +317,7 @@ public final class RulePack {
     }
 
     /** The name of the rule declared last at or before {@code line}, or null. */
-    private static String ruleAt(String text, int line) {
+    static String ruleAt(String text, int line) {
         Matcher m = RULE_DECL.matcher(text);
         String name = null;
         while (m.find()) {

@@ -214,14 +214,14 @@ class RunCommandTest {
     @Test
     void aRuleThatThrowsLiveIsDisabledAndTheDefaultAlertsStillCome() throws Exception {
         Path cfg = Files.writeString(tmp.resolve("fast.yaml"), "params:\n  vfork:\n    stall_threshold: 1s\n");
-        // Throws on every comm shorter than 20 characters ("vforker"): on the very vfork that then stalls.
+        // Throws on the trigger's comm ("vforker", shorter than 20 characters): on the very vfork that then stalls.
         Path broken = Files.writeString(tmp.resolve("broken.drl"), """
                 rule "Long comm"
                     @priority("Notice")
                     @tags("test")
                     @description("breaks on short names")
                 when
-                    $v : Vfork(comm.substring(20) == "x")
+                    $v : Vfork(comm == "vforker", comm.substring(20) == "x")
                 then
                 end
                 """);
@@ -302,6 +302,23 @@ class RunCommandTest {
         Result r = cli("run", "--config", cfg.toString());
         assertThat(r.code()).isEqualTo(ExitCode.ENVIRONMENT);
         assertThat(r.err()).contains("live.bpf_object").contains("missing.bpf.o").contains("no such file");
+    }
+
+    @Test
+    void aPackThatThrowsOnOrdinaryInputNeverGoesLive() throws IOException {
+        Path r = Files.writeString(tmp.resolve("root.drl"), """
+                rule "Root"
+                    @priority("Notice")
+                    @tags("test")
+                    @description("uid is a number")
+                when
+                    Vfork(uid == "root")
+                then
+                end
+                """);
+        Result res = cli("run", "--rules", r.toString());
+        assertThat(res.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(res.err()).contains(r + ":1:1: rule \"Root\" throws on ordinary input").doesNotContain("ready");
     }
 
     @Test
