@@ -166,6 +166,9 @@ public final class RulePack {
             srcByPath.put(path, s);
             kfs.write(path, p.text());
         }
+        for (RuleSource src : sources) {
+            errors.addAll(DroolsMessages.missingEnds(src)); // the parser would only notice at the next rule
+        }
         if (errors.isEmpty()) {
             KieBuilder kb = ks.newKieBuilder(kfs).buildAll();
             List<Message> messages = kb.getResults().getMessages(Message.Level.ERROR);
@@ -187,21 +190,31 @@ public final class RulePack {
                     text = text.substring(lc.end()).trim();
                 }
                 Matcher rn = RULE_NAME.matcher(text);
+                String rule = null;
                 if (line <= 0 && rn.find()) { // consequence errors carry the rule name, not a line
-                    int[] where = declaration(sources, rn.group(1));
+                    rule = rn.group(1);
+                    int[] where = declaration(sources, rule);
                     if (where[0] >= 0) {
-                        file = sources.get(where[0]).name();
+                        s = sources.get(where[0]);
+                        file = s.name();
                         line = where[1];
+                        p = null; // the column below is found in the original text
                     }
-                    text = "rule \"" + rn.group(1) + "\": " + text.substring(rn.end()).trim();
+                    text = text.substring(rn.end()).trim();
+                } else if (s != null) {
+                    rule = ruleAt(s.text(), line);
                 }
-                if (s != null && !text.contains("rule \"")) {
-                    String rule = ruleAt(s.text(), line);
-                    if (rule != null) {
-                        text = "rule \"" + rule + "\": " + text;
-                    }
+                int column = p == null ? col : p.originalColumn(line, col);
+                if (s != null) {
+                    DroolsMessages.Located at = DroolsMessages.refine(s, rule, line, column, text);
+                    line = at.line();
+                    column = at.column();
+                    text = at.text();
                 }
-                errors.add(new RuleError(file, line, p == null ? col : p.originalColumn(line, col), text));
+                if (rule != null && !text.startsWith("rule \"")) {
+                    text = "rule \"" + rule + "\": " + text;
+                }
+                errors.add(new RuleError(file, line, column, text));
             }
         }
         unusedParams(config, used, errors);

@@ -1,0 +1,153 @@
+package dev.forkwatch.rules;
+
+import dev.forkwatch.event.Exec;
+import dev.forkwatch.event.Exit;
+import dev.forkwatch.event.Vfork;
+import dev.forkwatch.event.VforkReturn;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Makes Drools' compile messages point at the faulty line with one column, and suggest the field or method meant
+ * when a rule names one the event classes do not have. Also finds rules that lack their {@code end}, which the
+ * parser only notices at the next rule.
+ */
+final class DroolsMessages {
+    private static final Map<String, Class<?>> EVENTS = Map.of("Vfork", Vfork.class, "Exec", Exec.class,
+            "Exit", Exit.class, "VforkReturn", VforkReturn.class);
+    /** MVEL, in a condition: "unable to resolve method using strict-mode: dev.forkwatch.event.Vfork.com()". */
+    private static final Pattern MVEL_UNKNOWN = Pattern.compile(
+            "unable to resolve method using strict-mode: [\\w.]*\\.(\\w+)\\.(\\w+)\\(\\)");
+    /** javac, in a consequence: "The method commm() is undefined for the type Vfork". */
+    private static final Pattern JAVA_UNKNOWN = Pattern.compile("The method (\\w+)\\([^)]*\\) is undefined for the type (\\w+)");
+    private static final Pattern MVEL_NOISE = Pattern.compile("\\s*\\[Near : \\{.*?}]\\s*\\^?|\\s*\\[Line: \\d+, Column: \\d+]");
+    private static final Pattern BLOCK = Pattern.compile("^\\s*(rule|declare|query)\\b");
+    private static final Pattern END = Pattern.compile("(^|[\\s;}])end\\s*(//.*)?$");
+
+    private DroolsMessages() {
+    }
+
+    /** A message, where it is: line and column in the original file (1-based). */
+    record Located(int line, int column, String text) {
+    }
+
+    /**
+     * Refines a message about {@code source} at {@code line}: an unknown field or method is found on its line (in a
+     * consequence, Drools gives no line) and gets a suggestion; MVEL's own position notes are dropped.
+     */
+    static Located refine(RuleSource source, String rule, int line, int column, String text) {
+        Matcher m = MVEL_UNKNOWN.matcher(text);
+        String type = null;
+        String name = null;
+        if (m.find()) {
+            type = m.group(1);
+            name = m.group(2);
+        } else if ((m = JAVA_UNKNOWN.matcher(text)).find()) {
+            name = m.group(1);
+            type = m.group(2);
+        }
+        if (name == null || !EVENTS.containsKey(type)) {
+            return new Located(line, column, MVEL_NOISE.matcher(text).replaceAll("").trim());
+        }
+        String what = text.contains("strict-mode") ? "field" : "method";
+        String msg = (rule == null ? "" : "rule \"" + rule + "\": ") + type + " has no " + what + " '" + name + "'"
+                + suggestion(EVENTS.get(type), name);
+        int[] at = find(source.text(), rule, name);
+        return at == null ? new Located(line, column, msg) : new Located(at[0], at[1], msg);
+    }
+
+    /** " (did you mean 'comm'?)", or the list of what there is. */
+    static String suggestion(Class<?> type, String name) {
+        TreeSet<String> names = new TreeSet<>();
+        for (Method md : type.getMethods()) {
+            if (md.getParameterCount() == 0 && Modifier.isPublic(md.getModifiers()) && md.getDeclaringClass() == type
+                    && !Modifier.isStatic(md.getModifiers()) && !List.of("hashCode", "toString", "type").contains(md.getName())) {
+                names.add(md.getName());
+            }
+        }
+        List<String> close = new ArrayList<>();
+        for (String n : names) {
+            if (distance(n.toLowerCase(), name.toLowerCase()) <= 2) {
+                close.add(n);
+            }
+        }
+        return close.isEmpty() ? " (it has: " + String.join(", ", names) + ")" : " (did you mean '" + close.get(0) + "'?)";
+    }
+
+    /** The first {@code name} as a word at or after the declaration of {@code rule}: [line, column], or null. */
+    private static int[] find(String text, String rule, String name) {
+        String[] lines = text.split("\n", -1);
+        int from = 0;
+        if (rule != null) {
+            for (int i = 0; i < lines.length; i++) {
+                if (lines[i].matches("^\\s*rule\\s+[\"']" + Pattern.quote(rule) + "[\"'].*")) {
+                    from = i;
+                    break;
+                }
+            }
+        }
+        Pattern word = Pattern.compile("\\b" + Pattern.quote(name) + "\\b");
+        for (int i = from; i < lines.length; i++) {
+            Matcher w = word.matcher(lines[i]);
+            if (w.find()) {
+                return new int[] {i + 1, w.start() + 1};
+            }
+        }
+        return null;
+    }
+
+    /** A rule (or declare, query) that reaches the next one, or the end of the file, without its {@code end}. */
+    static List<RuleError> missingEnds(RuleSource source) {
+        List<RuleError> out = new ArrayList<>();
+        String[] lines = source.text().split("\n", -1);
+        int open = -1;
+        String openWhat = null;
+        for (int i = 0; i < lines.length; i++) {
+            Matcher b = BLOCK.matcher(lines[i]);
+            if (b.find()) {
+                if (open >= 0) {
+                    out.add(new RuleError(source.name(), open + 1, 1, openWhat + " has no 'end' before the "
+                            + b.group(1) + " at line " + (i + 1)));
+                }
+                open = i;
+                openWhat = describe(lines[i], b.group(1));
+            } else if (END.matcher(lines[i]).find()) {
+                open = -1;
+            }
+        }
+        if (open >= 0) {
+            out.add(new RuleError(source.name(), open + 1, 1, openWhat + " has no 'end' before the end of the file"));
+        }
+        return out;
+    }
+
+    private static String describe(String line, String keyword) {
+        Matcher n = Pattern.compile(keyword + "\\s+(\"[^\"]*\"|'[^']*'|\\S+)").matcher(line);
+        return n.find() ? keyword + " " + n.group(1) : keyword;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

@@ -1,0 +1,56 @@
+package dev.forkwatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** check puts each error on the faulty line, with one column, and suggests the field or method meant. */
+class CheckMessagesTest {
+    static final String META = """
+                @priority("Notice")
+                @tags("test")
+                @description("d")
+            """;
+
+    @TempDir
+    Path tmp;
+
+    Cli.Result check(String drl) throws Exception {
+        return Cli.run("check", "--rules", Files.writeString(tmp.resolve("r.drl"), drl).toString());
+    }
+
+    @Test
+    void anUnknownMethodInAConsequenceIsAtItsLineWithASuggestion() throws Exception {
+        Cli.Result r = check("rule \"M\"\n" + META + "when\n    $v : Vfork()\nthen\n    String s = $v.commm();\nend\n");
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).isEqualTo("forkwatch: " + tmp.resolve("r.drl") + ":8:19: rule \"M\": Vfork has no method 'commm'"
+                + " (did you mean 'comm'?)\n");
+    }
+
+    @Test
+    void anUnknownFieldInAConditionIsAtItsColumnWithoutMvelPositions() throws Exception {
+        Cli.Result r = check("rule \"F\"\n" + META + "when\n    $x : Exec(filenme == \"/bin/sh\")\nthen\nend\n");
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(":6:15: rule \"F\": Exec has no field 'filenme' (did you mean 'filename'?)")
+                .doesNotContain("[Line:").doesNotContain("Column");
+    }
+
+    @Test
+    void aFieldWithNoNearMissListsWhatThereIs() throws Exception {
+        Cli.Result r = check("rule \"F\"\n" + META + "when\n    Exit(zzzzzz == 1)\nthen\nend\n");
+        assertThat(r.err()).contains("Exit has no field 'zzzzzz' (it has: exitCode, pid, signal, ts)");
+    }
+
+    @Test
+    void aMissingEndIsReportedAtTheRuleThatLacksIt() throws Exception {
+        Cli.Result r = check("rule \"No end\"\n" + META + "when\n    $v : Vfork()\nthen\n\n"
+                + "rule \"Next\"\n" + META + "when\n    Vfork()\nthen\nend\n");
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).isEqualTo("forkwatch: " + tmp.resolve("r.drl") + ":1:1: rule \"No end\" has no 'end' before the rule at line 9\n");
+        Cli.Result last = check("rule \"Last\"\n" + META + "when\n    Vfork()\nthen\n");
+        assertThat(last.err()).contains(":1:1: rule \"Last\" has no 'end' before the end of the file");
+    }
+}
