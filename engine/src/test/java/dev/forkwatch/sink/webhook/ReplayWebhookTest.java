@@ -53,4 +53,19 @@ class ReplayWebhookTest {
             assertThat(in).as("nothing created in it").isEmpty();
         }
     }
+
+    @Test
+    void alertsRefusedByAFullSpoolMakeExitFiveWithTheCount() throws Exception {
+        Path trace = tmp.resolve("many.jsonl");
+        dev.forkwatch.bench.TraceGenerator.write(trace, 20_000, 200_000, 42);
+        Path cfg = Files.writeString(tmp.resolve("small.yaml"), "outputs:\n  webhook:\n    spool_max_bytes: 4096\n");
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        int code = Main.execute(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(errBytes, true, StandardCharsets.UTF_8), "replay", "--config", cfg.toString(),
+                "--webhook", "http://127.0.0.1:" + WebhookSinkTest.deadPort() + "/", "--spool-dir",
+                tmp.resolve("spool").toString(), "--drain-timeout", "100ms", trace.toString());
+        String err = errBytes.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(err).isEqualTo(ExitCode.ALERTS_LOST);
+        assertThat(err).contains("spool is full").containsPattern("refused [1-9][0-9]*, left in spool [1-9]");
+    }
 }
