@@ -34,7 +34,8 @@ final class DeadLetter {
             n.put("record", r.raw());
         }
         byte[] line = (AlertJson.toJson(n) + "\n").getBytes(StandardCharsets.UTF_8);
-        try (FileChannel ch = dir.open(FILE, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = dir.open(FILE, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            WholeLine.cutTornTail(ch); // a line a crash cut short: its record was not advanced past, so it comes again
             WholeLine.write(ch, ch.size(), line, true);
         }
     }

@@ -115,35 +115,10 @@ final class Recovery {
         }
     }
 
-    /** Truncates {@code name} after its last newline; returns the bytes cut. */
     private static long cutTornTail(SpoolDir dir, String name) throws IOException {
         try (FileChannel ch = dir.open(name, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long size = ch.size();
-            long pos = size;
-            ByteBuffer b = ByteBuffer.allocate(8192);
-            while (pos > 0) {
-                int n = (int) Math.min(b.capacity(), pos);
-                b.clear().limit(n);
-                while (b.hasRemaining() && ch.read(b, pos - n + b.position()) > 0) {
-                    // read fully
-                }
-                for (int i = n - 1; i >= 0; i--) {
-                    if (b.get(i) == '\n') {
-                        return cutTo(ch, size, pos - n + i + 1);
-                    }
-                }
-                pos -= n;
-            }
-            return cutTo(ch, size, 0);
+            return WholeLine.cutTornTail(ch);
         }
-    }
-
-    private static long cutTo(FileChannel ch, long size, long keep) throws IOException {
-        if (keep < size) {
-            ch.truncate(keep);
-            ch.force(true);
-        }
-        return size - keep;
     }
 
     private static long countLines(SpoolDir dir, String name, long from) throws IOException {

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
-/** Writes a line into a file wholly or not at all: a failed write (full disk, I/O error) is cut back off. */
+/**
+ * Lines in a file, wholly or not at all: a failed write (full disk, I/O error) is cut back off at once, and a line
+ * cut short by a crash is cut off when the file is next opened.
+ */
 final class WholeLine {
     private WholeLine() {
     }
@@ -35,5 +38,34 @@ final class WholeLine {
             }
             throw e;
         }
+    }
+
+    /** Truncates the file after its last newline (a line cut short by a crash); returns the bytes cut. */
+    static long cutTornTail(FileChannel ch) throws IOException {
+        long size = ch.size();
+        long pos = size;
+        ByteBuffer b = ByteBuffer.allocate(8192);
+        while (pos > 0) {
+            int n = (int) Math.min(b.capacity(), pos);
+            b.clear().limit(n);
+            while (b.hasRemaining() && ch.read(b, pos - n + b.position()) > 0) {
+                // read fully
+            }
+            for (int i = n - 1; i >= 0; i--) {
+                if (b.get(i) == '\n') {
+                    return cutTo(ch, size, pos - n + i + 1);
+                }
+            }
+            pos -= n;
+        }
+        return cutTo(ch, size, 0);
+    }
+
+    private static long cutTo(FileChannel ch, long size, long keep) throws IOException {
+        if (keep < size) {
+            ch.truncate(keep);
+            ch.force(true);
+        }
+        return size - keep;
     }
 }

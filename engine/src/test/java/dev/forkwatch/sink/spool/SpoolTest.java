@@ -119,4 +119,25 @@ class SpoolTest {
             assertThat(s.append(json(99), 0)).isTrue();
         }
     }
+
+    @Test
+    void deadLettersAreWholeLinesEvenAfterACrashInTheMiddleOfOne() throws Exception {
+        try (Spool s = Spool.open(dir, 1 << 20, true)) {
+            s.append(json(1), 1);
+            s.append("{\"uuid\":\"u2\",\"ctl\":\"\u0085\"}", 2);
+            Record r = s.peek();
+            s.deadLetter(r, "HTTP 400", "2025-01-01T00:00:00Z");
+            s.advance(r);
+            Files.writeString(s.deadLetterFile(), "{\"dead_lettered_at\":\"2025", StandardOpenOption.APPEND); // torn
+            r = s.peek();
+            s.deadLetter(r, "HTTP 400", "2025-01-01T00:00:01Z");
+            s.advance(r);
+        }
+        List<String> lines = Files.readAllLines(dir.resolve("dead-letter.jsonl"));
+        assertThat(lines).hasSize(2);
+        com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(m.readTree(lines.get(0)).path("alert").path("uuid").asText()).isEqualTo("u1");
+        assertThat(m.readTree(lines.get(1)).path("alert").path("ctl").asText()).isEqualTo("\u0085");
+        assertThat(lines.get(1)).contains("\\u0085").doesNotContain("\u0085"); // C1 escaped on disk too
+    }
 }
