@@ -14,7 +14,7 @@ import java.util.NavigableSet;
  * {@link Record}; a line with no newline within 1 MiB is cut into 1 MiB corrupt records.
  */
 final class SegmentReader implements Closeable {
-    private static final int CHUNK = 1 << 20;
+    static final int CHUNK = 1 << 20;
     private static final int AHEAD = 1024;
 
     private final SpoolDir dir;

@@ -22,6 +22,8 @@ import java.util.TreeSet;
  */
 public final class Spool implements Closeable {
     public static final long SEGMENT_BYTES = 8L << 20;
+    /** The longest record (line) taken: the reader reads this much at a time looking for a record's end. */
+    public static final int MAX_RECORD_BYTES = SegmentReader.CHUNK;
 
     private final SpoolDir dir;
     private final SpoolLock lock;
@@ -113,10 +115,15 @@ public final class Spool implements Closeable {
 
     /**
      * Appends one record, wholly or not at all. Returns false (nothing written) when it would take the spool past
-     * its bound: the oldest records are kept. Throws (nothing written either) when the disk refuses it.
+     * its bound: the oldest records are kept. Throws (nothing written either) when the disk refuses it, or when it
+     * is longer than {@link #MAX_RECORD_BYTES} (it could not be read back as one record).
      */
     public boolean append(String json, long nowMs) throws IOException {
         byte[] line = (nowMs + " " + json + "\n").getBytes(StandardCharsets.UTF_8);
+        if (line.length > MAX_RECORD_BYTES) {
+            throw new IOException("a record of " + line.length + " bytes is longer than the spool's limit of "
+                    + MAX_RECORD_BYTES + " bytes");
+        }
         synchronized (this) {
             if (pendingBytes + line.length > maxBytes) {
                 return false;

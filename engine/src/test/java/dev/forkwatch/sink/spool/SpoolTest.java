@@ -140,4 +140,16 @@ class SpoolTest {
         assertThat(m.readTree(lines.get(1)).path("alert").path("ctl").asText()).isEqualTo("\u0085");
         assertThat(lines.get(1)).contains("\\u0085").doesNotContain("\u0085"); // C1 escaped on disk too
     }
+
+    @Test
+    void aRecordTooLongToReadBackIsRefusedWholeAndTheNextOneIsFine() throws Exception {
+        String huge = "{\"uuid\":\"big\",\"pad\":\"" + "p".repeat(Spool.MAX_RECORD_BYTES) + "\"}";
+        try (Spool s = Spool.open(dir, Long.MAX_VALUE, true)) {
+            s.append(json(1), 1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.append(huge, 2))
+                    .isInstanceOf(java.io.IOException.class).hasMessageContaining("longer than the spool's limit");
+            s.append(json(3), 3);
+            assertThat(drain(s)).containsExactly(json(1), json(3));
+        }
+    }
 }
