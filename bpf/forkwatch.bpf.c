@@ -92,6 +92,23 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Variable-length records are built here, then copied into the ring (a reserve needs a constant size). */
+#define SCRATCH (2 * FW_RECORD_MAX)
+struct scratch {
+	char b[SCRATCH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* Offsets and lengths stay below FW_RECORD_MAX by the caps; the mask only proves it to the verifier, so
+ * that any offset plus any length stays inside the scratch buffer of twice that. */
+#define M(x) ((x) & (FW_RECORD_MAX - 1))
+
 static __always_inline void count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
@@ -177,6 +194,208 @@ static __always_inline void unfollow(__u32 tid)
 		count(FW_CNT_OVERFLOW); /* the LRU dropped it: execs in between would have been missed */
 }
 
+
+/* ---- variable parts (layouts in forkwatch.h) ---- */
+
+/* Appends one path component and its '/'; 0 when unreadable or when it would pass cap (leaving room for
+ * ".../" and the NUL). */
+static __always_inline __u32 put_name(char *b, __u32 off, __u32 used, __u32 cap, const void *name)
+{
+	long n = bpf_probe_read_kernel_str(b + M(off), FW_NAME_LEN, name);
+	if (n <= 1 || used + n + 5 > cap)
+		return 0;
+	b[M(off + n - 1)] = '/';
+	return n;
+}
+
+/* Ends a path: ".../" when the walk was cut short, then the NUL. Returns the new offset. */
+static __always_inline __u32 end_path(char *b, __u32 off, bool complete)
+{
+	if (!complete) {
+		b[M(off)] = '.';
+		b[M(off + 1)] = '.';
+		b[M(off + 2)] = '.';
+		b[M(off + 3)] = '/';
+		off += 4;
+	}
+	b[M(off)] = 0;
+	return off + 1;
+}
+
+#define PATH_MEMFD (1U << 31)
+
+/* The file's path, by a bounded dentry walk that crosses mount points up to the root of its mount
+ * namespace (bpf_d_path is not allowed in tp_btf). A memfd's dentry is its own parent on an internal mount:
+ * the walk ends there, and PATH_MEMFD is or'ed into the result when its name starts with "memfd:". Returns
+ * the bytes written. A global function, so the verifier checks the walk once, not at every call site;
+ * offsets and lengths are kept masked so that the loop's states converge. */
+__noinline __u32 fw_put_path(struct scratch *s, __u32 off, __u64 file)
+{
+	struct file *f = (struct file *)file;
+	if (!s || !f)
+		return 0;
+	char *b = s->b;
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+	if (!d || !vm)
+		return 0;
+	struct mount *m = (void *)vm - bpf_core_field_offset(struct mount, mnt);
+	struct dentry *root = BPF_CORE_READ(vm, mnt_root);
+	__u32 start = M(off), used = 0, memfd = 0;
+	off = start;
+	bool complete = false;
+	for (int i = 0; i < FW_PATH_DEPTH; i++) {
+		if (d == root) {
+			struct mount *pm = BPF_CORE_READ(m, mnt_parent);
+			if (pm == m || !pm) {
+				complete = true;
+				break;
+			}
+			d = BPF_CORE_READ(m, mnt_mountpoint);
+			m = pm;
+			root = BPF_CORE_READ(m, mnt.mnt_root);
+			continue;
+		}
+		struct dentry *p = BPF_CORE_READ(d, d_parent);
+		__u32 n = put_name(b, off, used, FW_PATH_LEN, BPF_CORE_READ(d, d_name.name));
+		if (!n)
+			break;
+		if (p == d) {
+			char c[6];
+			bpf_probe_read_kernel(c, sizeof(c), b + M(off));
+			if (n > 6 && c[0] == 'm' && c[1] == 'e' && c[2] == 'm' && c[3] == 'f' && c[4] == 'd' && c[5] == ':')
+				memfd = PATH_MEMFD;
+			complete = true;
+			off = M(off + n);
+			break;
+		}
+		off = M(off + n);
+		used = M(used + n);
+		d = p;
+	}
+	return M(end_path(b, off, complete) - start) | memfd;
+}
+
+/* The argument vector from the mm's arg_start..arg_end (the current task's memory). */
+static __always_inline __u32 put_args(char *b, __u32 off, struct mm_struct *mm, __u32 *flags)
+{
+	unsigned long s = BPF_CORE_READ(mm, arg_start), e = BPF_CORE_READ(mm, arg_end);
+	if (!mm || !s || e <= s)
+		return 0;
+	unsigned long len = e - s;
+	if (len > FW_ARGS_LEN) {
+		len = FW_ARGS_LEN;
+		*flags |= FW_F_ARGS_TRUNCATED;
+	}
+	len = M(len);
+	if (bpf_probe_read_user(b + M(off), len, (void *)s))
+		return 0;
+	return len;
+}
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(((struct kernfs_node___new *)0)->__parent))
+		return BPF_CORE_READ((struct kernfs_node___new *)kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/* A cgroup's path, leaf first, up to FW_CGROUP_DEPTH names. Global, like fw_put_path. */
+__noinline __u32 fw_put_cgroup(struct scratch *s, __u32 off, __u64 node)
+{
+	struct kernfs_node *kn = (struct kernfs_node *)node;
+	if (!s || !kn)
+		return 0;
+	char *b = s->b;
+	__u32 start = M(off), used = 0;
+	off = start;
+	bool complete = false;
+	for (int i = 0; i < FW_CGROUP_DEPTH; i++) {
+		struct kernfs_node *p = kn_parent(kn);
+		if (!p) {
+			complete = true; /* kn is the hierarchy's root: it has no name of its own */
+			break;
+		}
+		__u32 n = put_name(b, off, used, FW_CGROUP_LEN, BPF_CORE_READ(kn, name));
+		if (!n)
+			break;
+		off = M(off + n);
+		used = M(used + n);
+		kn = p;
+	}
+	return M(end_path(b, off, complete) - start);
+}
+
+/* The v2 cgroup, then up to FW_CGROUP_PATHS - 1 distinct non-root v1 cgroups (by controller). */
+static __always_inline __u32 put_cgroups(struct scratch *s, __u32 off, struct task_struct *t)
+{
+	struct css_set *cs = BPF_CORE_READ(t, cgroups);
+	if (!cs)
+		return 0;
+	__u32 start = off;
+	off += fw_put_cgroup(s, off, (__u64)BPF_CORE_READ(cs, dfl_cgrp, kn));
+	void *subsys = (void *)cs + bpf_core_field_offset(cs->subsys);
+	__u32 nsub = bpf_core_field_size(cs->subsys) / sizeof(void *);
+	struct kernfs_node *seen1 = 0, *seen2 = 0;
+	__u32 found = 0;
+	for (__u32 i = 0; i < 16 && i < nsub && found < FW_CGROUP_PATHS - 1; i++) {
+		struct cgroup_subsys_state *css = 0;
+		bpf_probe_read_kernel(&css, sizeof(css), subsys + i * sizeof(void *));
+		if (!css)
+			continue;
+		struct cgroup *cg = BPF_CORE_READ(css, cgroup);
+		if (BPF_CORE_READ(cg, root, hierarchy_id) == 0)
+			continue; /* a controller on the v2 hierarchy */
+		struct kernfs_node *kn = BPF_CORE_READ(cg, kn);
+		if (!kn || !kn_parent(kn) || kn == seen1 || kn == seen2)
+			continue; /* a root cgroup, or a hierarchy already written (co-mounted controllers) */
+		off += fw_put_cgroup(s, off, (__u64)kn);
+		if (found == 0)
+			seen1 = kn;
+		else
+			seen2 = kn;
+		found++;
+	}
+	return off - start;
+}
+
+/* Up to FW_ANCESTORS comms above the task, nearest first, stopping below the idle task (pid 0). */
+static __always_inline __u32 put_ancestors(char *b, __u32 off, struct task_struct *t)
+{
+	__u32 start = off;
+	t = BPF_CORE_READ(t, real_parent);
+	for (int i = 0; i < FW_ANCESTORS; i++) {
+		if (!t || BPF_CORE_READ(t, pid) == 0)
+			break;
+		long n = bpf_probe_read_kernel_str(b + M(off), FW_COMM_LEN, __builtin_preserve_access_index(&t->comm));
+		if (n <= 0)
+			break;
+		off += n;
+		t = BPF_CORE_READ(t, real_parent);
+	}
+	return off - start;
+}
+
+/* Copies the record built in b into the ring. */
+static __always_inline void output(char *b, __u32 type, __u32 size)
+{
+	struct fw_hdr *h = (struct fw_hdr *)b;
+	h->type = type;
+	h->size = size;
+	h->ts = bpf_ktime_get_boot_ns();
+	if (bpf_ringbuf_output(&events, b, size & (SCRATCH - 1), BPF_RB_NO_WAKEUP)) {
+		count(FW_CNT_LOST);
+		return;
+	}
+	count(FW_CNT_SENT);
+}
+
+static __always_inline struct scratch *scratch_buf(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
 SEC("tp_btf/task_newtask")
 int BPF_PROG(fw_newtask, struct task_struct *child, __u64 clone_flags)
 {
@@ -202,15 +421,30 @@ int BPF_PROG(fw_newtask, struct task_struct *child, __u64 clone_flags)
 		if (bpf_map_update_elem(&pending, &ptid, &p, BPF_ANY))
 			count(FW_CNT_OVERFLOW);
 	}
-	struct fw_vfork *r = reserve(FW_REC_VFORK, sizeof(*r));
-	if (!r)
+	struct scratch *s = scratch_buf();
+	if (!s)
 		return 0;
+	char *b = s->b;
+	struct fw_vfork *r = (struct fw_vfork *)b;
 	r->pid = child->tgid;
 	r->ppid = c.ppid;
 	r->uid = BPF_CORE_READ(parent, real_cred, uid.val);
 	r->via = via;
 	BPF_CORE_READ_STR_INTO(&r->comm, parent, comm);
-	submit(r);
+	r->login_uid = bpf_core_field_exists(parent->loginuid) ? BPF_CORE_READ(parent, loginuid.val) : -1;
+	r->flags = 0;
+	/* The parent is blocked until the child execs or exits: its memory holds still while it is read. */
+	struct mm_struct *mm = BPF_CORE_READ(parent, mm);
+	__u32 off = sizeof(*r);
+	r->exe_len = fw_put_path(s, off, (__u64)BPF_CORE_READ(mm, exe_file)) & ~PATH_MEMFD;
+	off += r->exe_len;
+	r->args_len = put_args(b, off, mm, &r->flags);
+	off += r->args_len;
+	r->ancestors_len = put_ancestors(b, off, parent);
+	off += r->ancestors_len;
+	r->cgroups_len = put_cgroups(s, off, child);
+	off += r->cgroups_len;
+	output(b, FW_REC_VFORK, off);
 	return 0;
 }
 
@@ -242,16 +476,31 @@ int BPF_PROG(fw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		unfollow(tid); /* the last exec reported for this child */
 	else
 		follow(tid, index);
-	struct fw_exec *r = reserve(FW_REC_EXEC, sizeof(*r));
-	if (!r)
+	struct scratch *s = scratch_buf();
+	if (!s)
 		return 0;
+	char *b = s->b;
+	struct fw_exec *r = (struct fw_exec *)b;
 	r->pid = task->tgid;
 	r->exec_index = index;
+	r->euid = BPF_CORE_READ(task, cred, euid.val); /* committed by the exec: setuid applied */
+	r->flags = 0;
 	BPF_CORE_READ_STR_INTO(&r->comm, task, comm);
-	const char *fn = BPF_CORE_READ(bprm, filename);
-	long n = bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), fn);
+	__u32 off = sizeof(*r);
+	long n = bpf_probe_read_kernel_str(b + M(off), FW_FILENAME_LEN, BPF_CORE_READ(bprm, filename));
 	r->filename_len = n > 0 ? n : 0;
-	submit(r);
+	off += r->filename_len;
+	struct file *f = BPF_CORE_READ(bprm, file);
+	__u32 path = fw_put_path(s, off, (__u64)f);
+	r->exe_len = path & ~PATH_MEMFD;
+	off += r->exe_len;
+	if (path & PATH_MEMFD)
+		r->flags |= FW_F_EXE_FROM_MEMFD;
+	if (r->exe_len && BPF_CORE_READ(f, f_inode, i_nlink) == 0)
+		r->flags |= FW_F_EXE_DELETED;
+	r->args_len = put_args(b, off, BPF_CORE_READ(task, mm), &r->flags);
+	off += r->args_len;
+	output(b, FW_REC_EXEC, off);
 	return 0;
 }
 

@@ -52,6 +52,82 @@ typedef struct { unsigned int val; } kuid_t;
 
 struct cred {
 	kuid_t uid;
+	kuid_t euid;
+} __attribute__((preserve_access_index));
+
+struct qstr {
+	unsigned int len; /* in a union with the hash in the kernel; CO-RE finds it by name */
+	const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct inode {
+	unsigned int i_nlink;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+	struct inode *d_inode;
+} __attribute__((preserve_access_index));
+
+struct vfsmount {
+	struct dentry *mnt_root;
+} __attribute__((preserve_access_index));
+
+/* fs/mount.h: the vfsmount is embedded in a struct mount, which links to its parent mount. */
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+} __attribute__((preserve_access_index));
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+struct mm_struct {
+	unsigned long arg_start;
+	unsigned long arg_end;
+	struct file *exe_file;
+} __attribute__((preserve_access_index));
+
+/* kernfs_node.parent became __parent in 6.15: both flavours, the loader keeps the one that exists. */
+struct kernfs_node {
+	const char *name;
+} __attribute__((preserve_access_index));
+
+struct kernfs_node___new {
+	struct kernfs_node *__parent;
+} __attribute__((preserve_access_index));
+
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+struct cgroup_root {
+	int hierarchy_id; /* 0: the v2 (default) hierarchy */
+} __attribute__((preserve_access_index));
+
+struct cgroup {
+	struct kernfs_node *kn;
+	struct cgroup_root *root;
+} __attribute__((preserve_access_index));
+
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+} __attribute__((preserve_access_index));
+
+/* subsys[] has CGROUP_SUBSYS_COUNT entries, which depends on the kernel's config: the loader relocates
+ * its size (bpf_core_field_size). */
+struct css_set {
+	struct cgroup_subsys_state *subsys[12];
+	struct cgroup *dfl_cgrp;
 } __attribute__((preserve_access_index));
 
 struct task_struct {
@@ -59,16 +135,18 @@ struct task_struct {
 	int pid;
 	int tgid;
 	int exit_code;
+	struct task_struct *real_parent;
+	struct mm_struct *mm;
 	const struct cred *real_cred;
+	const struct cred *cred;
+	kuid_t loginuid;
+	struct css_set *cgroups;
 	char comm[16];
 } __attribute__((preserve_access_index));
 
 struct linux_binprm {
+	struct file *file;
 	const char *filename;
-} __attribute__((preserve_access_index));
-
-struct clone_args {
-	__u64 flags;
 } __attribute__((preserve_access_index));
 
 #endif

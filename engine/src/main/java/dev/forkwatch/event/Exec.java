@@ -18,12 +18,13 @@ import java.util.Objects;
  * @param exeFromMemfd the executable is a memfd (fexecve of memory)
  * @param exeDeleted   the executable's file was unlinked
  * @param exePath      the executable's full path, resolved in the kernel; "" when unknown
+ * @param argsTruncated {@code args} was cut at its byte or count cap (docs/events.md)
  */
 // An event fact for Drools Fusion, stamped with its own time (ms), not the insertion time.
 @Role(Role.Type.EVENT)
 @Timestamp("tsMillis")
 public record Exec(long ts, int pid, String comm, String filename, List<String> args, int execIndex, int euid,
-                   boolean exeFromMemfd, boolean exeDeleted, String exePath) implements Event {
+                   boolean exeFromMemfd, boolean exeDeleted, String exePath, boolean argsTruncated) implements Event {
     public static final String TYPE = "exec";
     public static final int UNKNOWN_UID = -1;
 
@@ -36,7 +37,13 @@ public record Exec(long ts, int pid, String comm, String filename, List<String> 
 
     /** An exec with no context (older traces, tests): the first exec, every other field at its default. */
     public Exec(long ts, int pid, String comm, String filename) {
-        this(ts, pid, comm, filename, List.of(), 1, UNKNOWN_UID, false, false, "");
+        this(ts, pid, comm, filename, List.of(), 1, UNKNOWN_UID, false, false, "", false);
+    }
+
+    /** An exec whose args were not cut. */
+    public Exec(long ts, int pid, String comm, String filename, List<String> args, int execIndex, int euid,
+                boolean exeFromMemfd, boolean exeDeleted, String exePath) {
+        this(ts, pid, comm, filename, args, execIndex, euid, exeFromMemfd, exeDeleted, exePath, false);
     }
 
     /** The argument vector joined by single spaces (Falco's proc.cmdline). */

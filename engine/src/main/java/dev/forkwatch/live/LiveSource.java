@@ -52,6 +52,7 @@ public final class LiveSource implements EventSource {
     private final Settings settings;
     private final LiveProbes probes;
     private final BootClock clock = new BootClock();
+    private final RecordDecoder decoder = new RecordDecoder(clock::toWall, ContainerIds::fromCgroups, new UserNames()::name);
     private final int countersFd;
     private final int cpus;
     private final RingReader ring;
@@ -170,7 +171,7 @@ public final class LiveSource implements EventSource {
     private void onRecord(ByteBuffer b) {
         Event e;
         try {
-            e = RecordLayout.decode(b, clock::toWall);
+            e = decoder.decode(b);
         } catch (IllegalArgumentException bad) {
             undecodable++;
             return;

@@ -1,26 +1,27 @@
 package dev.forkwatch.live;
 
-import dev.forkwatch.event.Event;
-import dev.forkwatch.event.Exec;
-import dev.forkwatch.event.Exit;
-import dev.forkwatch.event.Vfork;
-import dev.forkwatch.event.VforkReturn;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.LongUnaryOperator;
 
 /**
- * The ring-buffer record layout of bpf/forkwatch.h, and the decoder from it to {@link Event}s. The constants
- * below are the one Java copy of the C header; {@link #CONSTANTS} and {@link #STRUCTS} list them so that
- * RecordLayoutSyncTest can compare them with what the C compiler makes of the header.
+ * The ring-buffer record layout of bpf/forkwatch.h ({@link RecordDecoder} reads records with it). The
+ * constants below are the one Java copy of the C header; {@link #CONSTANTS} and {@link #STRUCTS} list them so
+ * that RecordLayoutSyncTest can compare them with what the C compiler makes of the header.
  */
 public final class RecordLayout {
     public static final int COMM_LEN = 16;
     public static final int FILENAME_LEN = 256;
+
+    public static final int ARGS_LEN = 4096;
+    public static final int PATH_LEN = 1024;
+    public static final int PATH_DEPTH = 32;
+    public static final int NAME_LEN = 256;
+    public static final int ANCESTORS = 4;
+    public static final int CGROUP_PATHS = 4;
+    public static final int CGROUP_LEN = 512;
+    public static final int CGROUP_DEPTH = 12;
+    public static final int RECORD_MAX = 8192;
 
     public static final int REC_VFORK = 1;
     public static final int REC_VFORK_RETURN = 2;
@@ -30,6 +31,10 @@ public final class RecordLayout {
     public static final int VIA_VFORK = 0;
     public static final int VIA_CLONE = 1;
     public static final int VIA_CLONE3 = 2;
+
+    public static final int F_ARGS_TRUNCATED = 1;
+    public static final int F_EXE_FROM_MEMFD = 2;
+    public static final int F_EXE_DELETED = 4;
 
     public static final int FOLLOW_MAX = 16384;
     public static final int EXEC_MAX = 16;
@@ -53,7 +58,13 @@ public final class RecordLayout {
     static final int VFORK_UID = 24;
     static final int VFORK_VIA = 28;
     static final int VFORK_COMM = 32;
-    static final int VFORK_LEN = 48;
+    static final int VFORK_LOGIN_UID = 48;
+    static final int VFORK_FLAGS = 52;
+    static final int VFORK_EXE_LEN = 56;
+    static final int VFORK_ARGS_LEN = 60;
+    static final int VFORK_ANCESTORS_LEN = 64;
+    static final int VFORK_CGROUPS_LEN = 68;
+    static final int VFORK_LEN = 72;
     // struct fw_vfork_return
     static final int RET_PID = 16;
     static final int RET_CHILD_PID = 20;
@@ -62,10 +73,13 @@ public final class RecordLayout {
     // struct fw_exec
     static final int EXEC_PID = 16;
     static final int EXEC_INDEX = 20;
-    static final int EXEC_FILENAME_LEN = 24;
-    static final int EXEC_COMM = 28;
-    static final int EXEC_FILENAME = 44;
-    static final int EXEC_LEN = 304;
+    static final int EXEC_EUID = 24;
+    static final int EXEC_FLAGS = 28;
+    static final int EXEC_COMM = 32;
+    static final int EXEC_FILENAME_LEN = 48;
+    static final int EXEC_EXE_LEN = 52;
+    static final int EXEC_ARGS_LEN = 56;
+    static final int EXEC_LEN = 64;
     // struct fw_exit
     static final int EXIT_PID = 16;
     static final int EXIT_CODE = 20;
@@ -82,82 +96,17 @@ public final class RecordLayout {
     public static final List<Struct> STRUCTS = List.of(
             struct("fw_hdr", HDR_LEN, "type", HDR_TYPE, "size", HDR_SIZE, "ts", HDR_TS),
             struct("fw_vfork", VFORK_LEN, "hdr", 0, "pid", VFORK_PID, "ppid", VFORK_PPID, "uid", VFORK_UID,
-                    "via", VFORK_VIA, "comm", VFORK_COMM),
+                    "via", VFORK_VIA, "comm", VFORK_COMM, "login_uid", VFORK_LOGIN_UID, "flags", VFORK_FLAGS,
+                    "exe_len", VFORK_EXE_LEN, "args_len", VFORK_ARGS_LEN, "ancestors_len", VFORK_ANCESTORS_LEN,
+                    "cgroups_len", VFORK_CGROUPS_LEN),
             struct("fw_vfork_return", RET_LEN, "hdr", 0, "pid", RET_PID, "child_pid", RET_CHILD_PID,
                     "blocked_ns", RET_BLOCKED_NS),
-            struct("fw_exec", EXEC_LEN, "hdr", 0, "pid", EXEC_PID, "exec_index", EXEC_INDEX, "filename_len", EXEC_FILENAME_LEN,
-                    "comm", EXEC_COMM, "filename", EXEC_FILENAME),
+            struct("fw_exec", EXEC_LEN, "hdr", 0, "pid", EXEC_PID, "exec_index", EXEC_INDEX, "euid", EXEC_EUID,
+                    "flags", EXEC_FLAGS, "comm", EXEC_COMM, "filename_len", EXEC_FILENAME_LEN, "exe_len", EXEC_EXE_LEN,
+                    "args_len", EXEC_ARGS_LEN),
             struct("fw_exit", EXIT_LEN, "hdr", 0, "pid", EXIT_PID, "exit_code", EXIT_CODE));
 
     private RecordLayout() {
-    }
-
-    /**
-     * Decodes one record. {@code toWall} turns the record's CLOCK_BOOTTIME stamp into epoch ns.
-     *
-     * @throws IllegalArgumentException for an unknown type or a record shorter than its type needs
-     */
-    public static Event decode(ByteBuffer b, LongUnaryOperator toWall) {
-        b.order(ByteOrder.LITTLE_ENDIAN);
-        need(b, HDR_LEN, "header");
-        int type = b.getInt(HDR_TYPE);
-        long ts = toWall.applyAsLong(b.getLong(HDR_TS));
-        switch (type) {
-            case REC_VFORK -> {
-                need(b, VFORK_LEN, "vfork");
-                return new Vfork(ts, b.getInt(VFORK_PID), b.getInt(VFORK_PPID), b.getInt(VFORK_UID),
-                        cString(b, VFORK_COMM, COMM_LEN), via(b.getInt(VFORK_VIA)));
-            }
-            case REC_VFORK_RETURN -> {
-                need(b, RET_LEN, "vfork_return");
-                return new VforkReturn(ts, b.getInt(RET_PID), b.getInt(RET_CHILD_PID), b.getLong(RET_BLOCKED_NS));
-            }
-            case REC_EXEC -> {
-                need(b, EXEC_LEN, "exec");
-                int n = Math.min(Math.max(b.getInt(EXEC_FILENAME_LEN), 0), FILENAME_LEN);
-                int index = b.getInt(EXEC_INDEX);
-                if (index < 1 || index > EXEC_MAX) {
-                    throw new IllegalArgumentException("exec record: exec_index " + index + " outside 1.." + EXEC_MAX);
-                }
-                return new Exec(ts, b.getInt(EXEC_PID), cString(b, EXEC_COMM, COMM_LEN), cString(b, EXEC_FILENAME, n),
-                        List.of(), index, Exec.UNKNOWN_UID, false, false, "");
-            }
-            case REC_EXIT -> {
-                need(b, EXIT_LEN, "exit");
-                int raw = b.getInt(EXIT_CODE);
-                // task->exit_code is a wait status: (code << 8) for exit(code), the signal number in the low 7 bits.
-                int sig = raw & 0x7f;
-                return sig == 0 ? new Exit(ts, b.getInt(EXIT_PID), (raw >> 8) & 0xff, 0)
-                        : new Exit(ts, b.getInt(EXIT_PID), Exit.UNKNOWN, sig);
-            }
-            default -> throw new IllegalArgumentException("unknown record type " + type);
-        }
-    }
-
-    static String via(int v) {
-        return switch (v) {
-            case VIA_CLONE -> "clone";
-            case VIA_CLONE3 -> "clone3";
-            default -> "vfork";
-        };
-    }
-
-    private static void need(ByteBuffer b, int len, String what) {
-        if (b.limit() < len) {
-            throw new IllegalArgumentException(what + " record too short: " + b.limit() + " bytes, need " + len);
-        }
-    }
-
-    /** A NUL-terminated string in a fixed-size field (kernel strings are bytes; UTF-8 is the best guess). */
-    private static String cString(ByteBuffer b, int off, int max) {
-        int end = off;
-        int lim = Math.min(off + max, b.limit());
-        while (end < lim && b.get(end) != 0) {
-            end++;
-        }
-        byte[] s = new byte[end - off];
-        b.get(off, s);
-        return new String(s, StandardCharsets.UTF_8);
     }
 
     private static Struct struct(String name, int size, Object... fields) {
@@ -172,6 +121,18 @@ public final class RecordLayout {
         Map<String, Integer> m = new LinkedHashMap<>();
         m.put("FW_COMM_LEN", COMM_LEN);
         m.put("FW_FILENAME_LEN", FILENAME_LEN);
+        m.put("FW_ARGS_LEN", ARGS_LEN);
+        m.put("FW_PATH_LEN", PATH_LEN);
+        m.put("FW_PATH_DEPTH", PATH_DEPTH);
+        m.put("FW_NAME_LEN", NAME_LEN);
+        m.put("FW_ANCESTORS", ANCESTORS);
+        m.put("FW_CGROUP_PATHS", CGROUP_PATHS);
+        m.put("FW_CGROUP_LEN", CGROUP_LEN);
+        m.put("FW_CGROUP_DEPTH", CGROUP_DEPTH);
+        m.put("FW_RECORD_MAX", RECORD_MAX);
+        m.put("FW_F_ARGS_TRUNCATED", F_ARGS_TRUNCATED);
+        m.put("FW_F_EXE_FROM_MEMFD", F_EXE_FROM_MEMFD);
+        m.put("FW_F_EXE_DELETED", F_EXE_DELETED);
         m.put("FW_REC_VFORK", REC_VFORK);
         m.put("FW_REC_VFORK_RETURN", REC_VFORK_RETURN);
         m.put("FW_REC_EXEC", REC_EXEC);

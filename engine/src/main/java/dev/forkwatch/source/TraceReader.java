@@ -137,12 +137,13 @@ public final class TraceReader implements EventSource {
         Long euid;
         Boolean exeFromMemfd;
         Boolean exeDeleted;
+        Boolean argsTruncated;
 
         void clear() {
             type = comm = via = filename = parentExe = containerId = userName = exePath = null;
             ts = pid = ppid = uid = childPid = blockedNs = exitCode = signal = loginUid = execIndex = euid = null;
             parentArgs = ancestors = args = null;
-            exeFromMemfd = exeDeleted = null;
+            exeFromMemfd = exeDeleted = argsTruncated = null;
         }
 
         void set(String key, JsonToken v, JsonParser p, String where) throws IOException {
@@ -171,6 +172,7 @@ public final class TraceReader implements EventSource {
                 case "euid" -> euid = num(key, v, p, where);
                 case "exe_from_memfd" -> exeFromMemfd = bool(key, v, p, where);
                 case "exe_deleted" -> exeDeleted = bool(key, v, p, where);
+                case "args_truncated" -> argsTruncated = bool(key, v, p, where);
                 default -> p.skipChildren(); // unknown keys are ignored, by design
             }
         }
@@ -285,7 +287,8 @@ public final class TraceReader implements EventSource {
                     }
                     yield new Exec(ts, pidField("pid", pid, where), reqStr("comm", comm, where), reqStr("filename", filename, where),
                             args, execIndex == null ? 1 : execIndex.intValue(), uidOrUnset("euid", euid, where),
-                            Boolean.TRUE.equals(exeFromMemfd), Boolean.TRUE.equals(exeDeleted), exePath);
+                            Boolean.TRUE.equals(exeFromMemfd), Boolean.TRUE.equals(exeDeleted), exePath,
+                            Boolean.TRUE.equals(argsTruncated));
                 }
                 case Exit.TYPE -> new Exit(ts, pidField("pid", pid, where), exitCode == null ? Exit.UNKNOWN : exitCode.intValue(),
                         signal == null ? 0 : signal.intValue());

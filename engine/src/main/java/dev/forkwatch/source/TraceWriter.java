@@ -71,6 +71,7 @@ public final class TraceWriter implements EventReceiver, Closeable {
                 g.writeStringField("comm", x.comm());
                 g.writeStringField("filename", x.filename());
                 strings(g, "args", x.args());
+                g.writeBooleanField("args_truncated", x.argsTruncated());
                 g.writeNumberField("exec_index", x.execIndex());
                 g.writeNumberField("euid", uid(x.euid()));
                 g.writeBooleanField("exe_from_memfd", x.exeFromMemfd());

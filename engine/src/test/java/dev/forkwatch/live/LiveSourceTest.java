@@ -53,10 +53,23 @@ class LiveSourceTest {
         List<Event> ev = live.about(r);
 
         Vfork v = only(ev, Vfork.class);
-        assertThat(v).isEqualTo(new Vfork(v.ts(), child, r.parent(), 0, "vforker", via));
+        assertThat(withoutContext(v)).isEqualTo(new Vfork(v.ts(), child, r.parent(), 0, "vforker", via));
         assertThat(v.ts()).isCloseTo(before, within(5_000 * MS));
+        // The context read in the kernel: the parent's executable and argv, its ancestors (the test JVM spawned it).
+        String vforker = triggers.path("vforker").toString();
+        assertThat(v.parentExe()).isEqualTo(vforker);
+        assertThat(v.parentArgs()).containsExactly(vforker, via, "exec:/bin/true");
+        assertThat(v.ancestors()).hasSizeBetween(1, 4).startsWith("java");
+        assertThat(v.userName()).isEqualTo("root");
+        assertThat(v.containerId()).isNotEmpty();
         Exec x = only(ev, Exec.class);
-        assertThat(x).isEqualTo(new Exec(x.ts(), child, "true", "/bin/true"));
+        assertThat(withoutContext(x)).isEqualTo(new Exec(x.ts(), child, "true", "/bin/true"));
+        assertThat(x.args()).containsExactly("/bin/true");
+        assertThat(x.exePath()).isEqualTo(Path.of("/bin/true").toRealPath().toString());
+        assertThat(x.euid()).isZero();
+        assertThat(x.exeFromMemfd()).isFalse();
+        assertThat(x.exeDeleted()).isFalse();
+        assertThat(x.argsTruncated()).isFalse();
         VforkReturn ret = only(ev, VforkReturn.class);
         assertThat(ret.pid()).isEqualTo(r.parent());
         assertThat(ret.childPid()).isEqualTo(child);
@@ -201,6 +214,14 @@ class LiveSourceTest {
         assertThat(after.sent() - before.sent()).isGreaterThanOrEqualTo(9);
         assertThat(after.lost()).isZero();
         assertThat(after.overflow()).isZero();
+    }
+
+    static Vfork withoutContext(Vfork v) {
+        return new Vfork(v.ts(), v.pid(), v.ppid(), v.uid(), v.comm(), v.via());
+    }
+
+    static Exec withoutContext(Exec x) {
+        return new Exec(x.ts(), x.pid(), x.comm(), x.filename());
     }
 
     static <T extends Event> T only(List<Event> ev, Class<T> type) {

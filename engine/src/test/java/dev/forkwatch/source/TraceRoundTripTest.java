@@ -51,8 +51,8 @@ class TraceRoundTripTest {
                 new Exec(1_764_300_000_000_000_002L, 2201, "jspawnhelper", "/usr/lib/jvm/java-17/lib/jspawnhelper",
                         List.of("/usr/lib/jvm/java-17/lib/jspawnhelper", "8:9"), 1, 1000, false, false,
                         "/usr/lib/jvm/java-17/lib/jspawnhelper"),
-                new Exec(1_764_300_000_000_000_003L, 2201, "memfd:x", "/proc/self/fd/3", List.of(), 2, 0, true, true,
-                        "/memfd:x (deleted)"),
+                new Exec(1_764_300_000_000_000_003L, 2201, "memfd:x", "/proc/self/fd/3", List.of("x", "cut"), 2, 0, true, true,
+                        "/memfd:x (deleted)", true),
                 new Vfork(1_764_300_000_000_000_004L, 2202, 2200, 0, "init", "vfork", "", List.of(), 0, List.of(), "host", "root"));
         Path f = dir.resolve("t.jsonl");
         try (TraceWriter w = new TraceWriter(f, 1_000_000_000L)) {
