@@ -438,7 +438,7 @@ int BPF_PROG(fw_newtask, struct task_struct *child, __u64 clone_flags)
 	__u32 off = sizeof(*r);
 	r->exe_len = fw_put_path(s, off, (__u64)BPF_CORE_READ(mm, exe_file)) & ~PATH_MEMFD;
 	off += r->exe_len;
-	r->args_len = put_args(b, off, mm, &r->flags);
+	r->args_len = setting(FW_SET_NO_ARGS) ? 0 : put_args(b, off, mm, &r->flags);
 	off += r->args_len;
 	r->ancestors_len = put_ancestors(b, off, parent);
 	off += r->ancestors_len;
@@ -498,7 +498,7 @@ int BPF_PROG(fw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		r->flags |= FW_F_EXE_FROM_MEMFD;
 	if (r->exe_len && BPF_CORE_READ(f, f_inode, i_nlink) == 0)
 		r->flags |= FW_F_EXE_DELETED;
-	r->args_len = put_args(b, off, BPF_CORE_READ(task, mm), &r->flags);
+	r->args_len = setting(FW_SET_NO_ARGS) ? 0 : put_args(b, off, BPF_CORE_READ(task, mm), &r->flags);
 	off += r->args_len;
 	output(b, FW_REC_EXEC, off);
 	return 0;

@@ -54,10 +54,12 @@
 #define FW_FOLLOW_MAX 16384
 #define FW_EXEC_MAX 16
 
-/* The "settings" ARRAY, by index, written by user space after attaching. RETURN_AT_SYSCALL_EXIT is 1 in
- * kprobe mode: the kretprobes report vfork_return, not the child's exec or exit. */
+/* The "settings" ARRAY, by index, written by user space. RETURN_AT_SYSCALL_EXIT is 1 in kprobe mode (set
+ * after the kretprobes attached): they report vfork_return, not the child's exec or exit. NO_ARGS is 1 when
+ * argument vectors are not to be read (live.capture_args: false; set before attaching). */
 #define FW_SET_RETURN_AT_SYSCALL_EXIT 0
-#define FW_SET_MAX 1
+#define FW_SET_NO_ARGS 1
+#define FW_SET_MAX 2
 
 /* Per-CPU counters (the "counters" PERCPU_ARRAY), by index. */
 #define FW_CNT_SENT 0

@@ -99,6 +99,7 @@ public final class ConfigSchema {
         KEYS.put("live.drain_interval", Kind.DURATION);
         KEYS.put("live.counter_poll", Kind.DURATION);
         KEYS.put("live.bpf_object", Kind.STRING);
+        KEYS.put("live.capture_args", Kind.BOOL);
         section("outputs");
         section("outputs.stdout");
         KEYS.put("outputs.stdout.on_error", Kind.ON_ERROR);

@@ -71,7 +71,7 @@ final class LiveProbes implements AutoCloseable {
                 + "CONFIG_KPROBES is off); use --probe tracepoint or --probe auto");
     }
 
-    static LiveProbes open(ProbeMode mode, long ringSizeBytes, String objectPath, Consumer<String> log) {
+    static LiveProbes open(ProbeMode mode, long ringSizeBytes, String objectPath, boolean captureArgs, Consumer<String> log) {
         checkRingSize(ringSizeBytes);
         checkPrivileges();
         if (!Files.isReadable(KERNEL_BTF)) {
@@ -89,7 +89,7 @@ final class LiveProbes implements AutoCloseable {
         }
         LiveProbes p = new LiveProbes(loadLibbpf());
         try {
-            p.openLoadAttach(elf, mode, (int) ringSizeBytes, log);
+            p.openLoadAttach(elf, mode, (int) ringSizeBytes, captureArgs, log);
             return p;
         } catch (RuntimeException e) {
             p.close();
@@ -105,7 +105,7 @@ final class LiveProbes implements AutoCloseable {
         }
     }
 
-    private void openLoadAttach(byte[] elf, ProbeMode mode, int ringSize, Consumer<String> log) {
+    private void openLoadAttach(byte[] elf, ProbeMode mode, int ringSize, boolean captureArgs, Consumer<String> log) {
         objectBytes = new Memory(elf.length);
         objectBytes.write(0, elf, 0, elf.length);
         obj = bpf.bpf_object__open_mem(objectBytes, elf.length, null);
@@ -126,6 +126,7 @@ final class LiveProbes implements AutoCloseable {
                     : " (the libbpf messages above have the verifier's reason)";
             throw env("loading the BPF programs failed: " + strerror(e) + hint);
         }
+        setSetting(RecordLayout.SET_NO_ARGS, captureArgs ? 0 : 1); // before the first record
         attachAll(BOTH_MODES);
         if (mode == ProbeMode.TRACEPOINT) {
             attached = ProbeMode.TRACEPOINT;

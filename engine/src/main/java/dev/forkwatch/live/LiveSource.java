@@ -30,7 +30,12 @@ public final class LiveSource implements EventSource {
 
     /** Settings from the config's live: section. */
     public record Settings(ProbeMode probe, long ringSizeBytes, long drainIntervalNs, long counterPollNs,
-                           String bpfObject) {
+                           String bpfObject, boolean captureArgs) {
+        /** Settings that capture argument vectors (the default). */
+        public Settings(ProbeMode probe, long ringSizeBytes, long drainIntervalNs, long counterPollNs, String bpfObject) {
+            this(probe, ringSizeBytes, drainIntervalNs, counterPollNs, bpfObject, true);
+        }
+
         /** Reads and checks the live: section; a bad value is a ConfigException at its config line. */
         public static Settings from(Config c) {
             long ring = c.integer("live.ring_size_bytes");
@@ -41,11 +46,16 @@ public final class LiveSource implements EventSource {
                         + ", got " + ring);
             }
             return new Settings(ProbeMode.parse(c.string("live.probe")), c.integer("live.ring_size_bytes"),
-                    c.nanos("live.drain_interval"), c.nanos("live.counter_poll"), c.string("live.bpf_object"));
+                    c.nanos("live.drain_interval"), c.nanos("live.counter_poll"), c.string("live.bpf_object"),
+                    c.bool("live.capture_args"));
         }
 
         public Settings withProbe(ProbeMode p) {
-            return new Settings(p, ringSizeBytes, drainIntervalNs, counterPollNs, bpfObject);
+            return new Settings(p, ringSizeBytes, drainIntervalNs, counterPollNs, bpfObject, captureArgs);
+        }
+
+        public Settings withCaptureArgs(boolean capture) {
+            return new Settings(probe, ringSizeBytes, drainIntervalNs, counterPollNs, bpfObject, capture);
         }
     }
 
@@ -92,7 +102,7 @@ public final class LiveSource implements EventSource {
      * @throws ProbeException when the host cannot run them
      */
     public static LiveSource open(Settings s, Consumer<String> log) {
-        LiveProbes p = LiveProbes.open(s.probe(), s.ringSizeBytes(), s.bpfObject(), log);
+        LiveProbes p = LiveProbes.open(s.probe(), s.ringSizeBytes(), s.bpfObject(), s.captureArgs(), log);
         try {
             return new LiveSource(s, p);
         } catch (RuntimeException e) {

@@ -40,7 +40,8 @@ public final class RecordLayout {
     public static final int EXEC_MAX = 16;
 
     public static final int SET_RETURN_AT_SYSCALL_EXIT = 0;
-    public static final int SET_MAX = 1;
+    public static final int SET_NO_ARGS = 1;
+    public static final int SET_MAX = 2;
 
     public static final int CNT_SENT = 0;
     public static final int CNT_LOST = 1;
@@ -143,6 +144,7 @@ public final class RecordLayout {
         m.put("FW_FOLLOW_MAX", FOLLOW_MAX);
         m.put("FW_EXEC_MAX", EXEC_MAX);
         m.put("FW_SET_RETURN_AT_SYSCALL_EXIT", SET_RETURN_AT_SYSCALL_EXIT);
+        m.put("FW_SET_NO_ARGS", SET_NO_ARGS);
         m.put("FW_SET_MAX", SET_MAX);
         m.put("FW_CNT_SENT", CNT_SENT);
         m.put("FW_CNT_LOST", CNT_LOST);

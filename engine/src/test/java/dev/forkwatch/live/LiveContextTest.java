@@ -82,6 +82,24 @@ class LiveContextTest {
     }
 
     @Test
+    void withoutCaptureArgsNoArgumentVectorIsRead() throws Exception {
+        LiveSource.Settings noArgs = LiveSourceTest.settings(ProbeMode.TRACEPOINT).withCaptureArgs(false);
+        Triggers.Run r;
+        try (Collector c = new Collector(LiveSource.open(noArgs, m -> { }))) {
+            r = triggers.run("vforker", "vfork", "exec:/bin/true");
+            List<Event> ev = c.await(e -> e.pid() == r.child(), 2);
+            Vfork v = only(ev, Vfork.class);
+            Exec x = only(ev, Exec.class);
+            assertThat(v.parentArgs()).isEmpty();
+            assertThat(x.args()).isEmpty();
+            assertThat(x.exePath()).isEqualTo(Path.of("/bin/true").toRealPath().toString()); // the rest is still read
+            assertThat(v.parentExe()).isEqualTo(triggers.path("vforker").toString());
+        }
+        // The class's source, loaded with the default, read them for the same child.
+        assertThat(only(aboutChild(r.child()), Exec.class).args()).containsExactly("/bin/true");
+    }
+
+    @Test
     void memfdExecIsFlaggedAndAFileExecIsNot() throws Exception {
         Triggers.Run mem = triggers.run("memfd_exec", "memfd", "/bin/true");
         Triggers.Run file = triggers.run("memfd_exec", "file", "/bin/true");
