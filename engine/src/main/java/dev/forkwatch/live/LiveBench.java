@@ -30,8 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Usage: LiveBench BIN_DIR [rounds] [iterations] [peer.bt]; BIN_DIR holds the compiled vfork_exec_loop.
  */
 public final class LiveBench {
-    /** NONE: nothing attached; PROBES: the live source, events counted only; FORKWATCH: probes + default rules. */
-    enum Mode { NONE, PROBES, FORKWATCH, BPFTRACE }
+    /**
+     * NONE: nothing attached; PROBES: the live source, events counted only; NO_ARGS: the same without reading
+     * argument vectors (live.capture_args: false); FORKWATCH: probes + default rules.
+     */
+    enum Mode { NONE, PROBES, NO_ARGS, FORKWATCH, BPFTRACE }
 
     private final Path bin;
     private final Path peerScript;
@@ -68,7 +71,7 @@ public final class LiveBench {
     }
 
     void overhead(int rounds, int iterations) throws Exception {
-        List<Mode> modes = new ArrayList<>(List.of(Mode.NONE, Mode.PROBES, Mode.FORKWATCH));
+        List<Mode> modes = new ArrayList<>(List.of(Mode.NONE, Mode.PROBES, Mode.NO_ARGS, Mode.FORKWATCH));
         if (haveBpftrace) {
             modes.add(Mode.BPFTRACE);
         } else {
@@ -101,15 +104,23 @@ public final class LiveBench {
             System.out.printf("%-9s  %12.1f  %.3fx  %16.1f  %.3fx  %10.1f%n", m.name().toLowerCase(),
                     w / 1e3 / iterations, w / wall0, c / 1e3 / iterations, c / cpu0, mon / 1e3 / iterations);
         }
+        // What reading argv costs: probes against probes without it, as a ratio of the ratios to `none`.
+        double withArgs = median(samples.get(Mode.PROBES), Sample::wallNs);
+        double noArgs = median(samples.get(Mode.NO_ARGS), Sample::wallNs);
+        System.out.printf("argv capture: wall ratio %.3fx / %.3fx = %.3fx; loop CPU ratio %.3fx%n", withArgs / wall0,
+                noArgs / wall0, withArgs / noArgs, median(samples.get(Mode.PROBES), Sample::loopCpuNs)
+                        / median(samples.get(Mode.NO_ARGS), Sample::loopCpuNs));
     }
 
     private Sample measure(Mode m, int iterations) throws Exception {
         switch (m) {
             case NONE:
                 return loop(iterations).withMonitor(0);
-            case PROBES: {
+            case PROBES:
+            case NO_ARGS: {
                 AtomicLong n = new AtomicLong();
-                LiveSource s = LiveSource.open(LiveSource.Settings.from(Config.defaults()), msg -> { });
+                LiveSource s = LiveSource.open(LiveSource.Settings.from(Config.defaults()).withCaptureArgs(m == Mode.PROBES),
+                        msg -> { });
                 Thread t = new Thread(() -> s.run(counter(n)), "bench-probes");
                 t.start();
                 try {
@@ -207,8 +218,8 @@ public final class LiveBench {
     }
 
     /**
-     * What tracepoint mode costs every other syscall on the host: a getppid() loop (bench/syscall_loop.c) with
-     * and without the probes, interleaved.
+     * What the probes cost every other syscall on the host: a getppid() loop (bench/syscall_loop.c) with and
+     * without them, interleaved (tracepoint mode hooks no syscall: the target is zero).
      */
     void syscallTax(int rounds, int calls) throws Exception {
         List<Long> none = new ArrayList<>();
@@ -235,7 +246,7 @@ public final class LiveBench {
         }
         double a = medianL(none) / calls;
         double b = medianL(probes) / calls;
-        System.out.printf("syscall tax (tracepoint mode): getppid %.0f ns CPU without probes, %.0f ns with: +%.0f ns per "
+        System.out.printf("syscall tax (tracepoint mode, no syscall hooked): getppid %.0f ns CPU without probes, %.0f ns with: +%.0f ns per "
                 + "syscall (%d rounds x %,d calls, medians)%n", a, b, b - a, rounds, calls);
     }
 
