@@ -1,5 +1,6 @@
-/* Benchmark load: N getppid() syscalls; prints "WALL_NS CPU_NS" like vfork_exec_loop. Measures what
- * tracepoint mode costs every syscall on the host (sys_enter/sys_exit run a filter for each).
+/* Benchmark load: N getppid() syscalls; prints "WALL_NS CPU_NS" like vfork_exec_loop. Measures what the
+ * probes cost every other syscall on the host (the target is nothing: no syscall is hooked in tracepoint
+ * mode; the design before task_newtask ran sys_enter/sys_exit programs on every syscall).
  * Usage: syscall_loop N */
 #include <stdio.h>
 #include <stdlib.h>
