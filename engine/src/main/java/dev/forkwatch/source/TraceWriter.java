@@ -71,12 +71,12 @@ public final class TraceWriter implements EventReceiver, Closeable {
                 g.writeStringField("comm", x.comm());
                 g.writeStringField("filename", x.filename());
                 strings(g, "args", x.args());
-                g.writeBooleanField("args_truncated", x.argsTruncated());
                 g.writeNumberField("exec_index", x.execIndex());
                 g.writeNumberField("euid", uid(x.euid()));
                 g.writeBooleanField("exe_from_memfd", x.exeFromMemfd());
                 g.writeBooleanField("exe_deleted", x.exeDeleted());
                 g.writeStringField("exe_path", x.exePath());
+                g.writeBooleanField("args_truncated", x.argsTruncated());
             } else if (e instanceof Exit x) {
                 g.writeNumberField("pid", x.pid());
                 if (x.exitCode() != Exit.UNKNOWN) {

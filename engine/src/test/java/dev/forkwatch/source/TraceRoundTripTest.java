@@ -50,9 +50,9 @@ class TraceRoundTripTest {
                         -2 /* login uid 4294967294 */, List.of("bash", "sshd", "systemd"), "3f4a5b6c7d8e", "alice"),
                 new Exec(1_764_300_000_000_000_002L, 2201, "jspawnhelper", "/usr/lib/jvm/java-17/lib/jspawnhelper",
                         List.of("/usr/lib/jvm/java-17/lib/jspawnhelper", "8:9"), 1, 1000, false, false,
-                        "/usr/lib/jvm/java-17/lib/jspawnhelper"),
-                new Exec(1_764_300_000_000_000_003L, 2201, "memfd:x", "/proc/self/fd/3", List.of("x", "cut"), 2, 0, true, true,
-                        "/memfd:x (deleted)", true),
+                        "/usr/lib/jvm/java-17/lib/jspawnhelper", true),
+                new Exec(1_764_300_000_000_000_003L, 2201, "memfd:x", "/proc/self/fd/3", List.of(), 2, 0, true, true,
+                        "/memfd:x (deleted)"),
                 new Vfork(1_764_300_000_000_000_004L, 2202, 2200, 0, "init", "vfork", "", List.of(), 0, List.of(), "host", "root"));
         Path f = dir.resolve("t.jsonl");
         try (TraceWriter w = new TraceWriter(f, 1_000_000_000L)) {
@@ -65,6 +65,8 @@ class TraceRoundTripTest {
         assertThat(Files.readAllLines(f).get(2)).contains("\"args\":[],\"exec_index\":2,\"euid\":0,"
                 + "\"exe_from_memfd\":true,\"exe_deleted\":true");
         assertThat(Files.readAllLines(f).get(0)).contains("\"login_uid\":4294967294");
+        assertThat(Files.readAllLines(f).get(1)).contains("\"args_truncated\":true");
+        assertThat(Files.readAllLines(f).get(2)).contains("\"args_truncated\":false");
     }
 
     @Test
