@@ -1,0 +1,103 @@
+package dev.forkwatch.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.forkwatch.alert.Alert;
+import dev.forkwatch.config.Config;
+import dev.forkwatch.rules.RuleEngine;
+import dev.forkwatch.rules.RulePack;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The default rules that need the kernel's context, over the live probes: a Java service's shell, memfd execs. */
+class LiveContextRulesTest {
+    // Java services are services too (samples/config/java-service.yaml): the default list plus java.
+    static final String CONFIG = """
+            params:
+              vfork:
+                service_parents: [nginx, httpd, postgres, java]
+            """;
+
+    static Triggers triggers;
+    static Collector live;
+    static RuleEngine engine;
+    static final List<Alert> alerts = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        triggers = Triggers.build(Triggers.binDir());
+        Config cfg = Config.defaults().overlay(Config.parse(CONFIG, "test.yaml"));
+        engine = new RuleEngine(RulePack.load(cfg), cfg.nanos("engine.reorder_allowance"), TimeUnit.MINUTES.toNanos(2),
+                a -> {
+                    synchronized (alerts) {
+                        alerts.add(a);
+                        alerts.notifyAll();
+                    }
+                });
+        live = new Collector(LiveSource.open(LiveSourceTest.settings(ProbeMode.TRACEPOINT), m -> { }), engine);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (live != null) {
+            live.close();
+        }
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    /** Alerts whose proc.pid is {@code pid}: waits for {@code n} (max 6 s), then a settle time for extra ones. */
+    static List<Alert> alertsFor(int pid, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+        synchronized (alerts) {
+            while (matching(pid).size() < n && System.nanoTime() < deadline) {
+                alerts.wait(50);
+            }
+        }
+        Thread.sleep(300);
+        return matching(pid);
+    }
+
+    static List<Alert> matching(int pid) {
+        synchronized (alerts) {
+            return alerts.stream().filter(a -> Integer.valueOf(pid).equals(LiveRulesTest.num(a, "proc.pid"))).toList();
+        }
+    }
+
+    @Test
+    void aShellSpawnedByAJavaServiceIsReportedWithItsCommandLine() throws Exception {
+        String marker = "fw-marker-" + UUID.randomUUID();
+        Process p = new ProcessBuilder("/bin/sh", "-c", ": " + marker).start();
+        try {
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        List<Alert> a = alertsFor((int) p.pid(), 1);
+        assertThat(a).extracting(Alert::rule).containsExactly("Shell spawned by a service");
+        String java = Path.of(ProcessHandle.current().info().command().orElseThrow()).toRealPath().toString();
+        assertThat(a.get(0).outputFields()).containsEntry("proc.pexepath", java)
+                .containsEntry("proc.cmdline", "/bin/sh -c : " + marker)
+                .containsEntry("proc.exepath", Path.of("/bin/sh").toRealPath().toString());
+        assertThat(LiveRulesTest.num(a.get(0), "vfork.exec_index")).isEqualTo(2);
+        assertThat(a.get(0).output()).contains(marker);
+    }
+
+    @Test
+    void aMemfdExecRaisesExecFromMemoryAndAFileExecDoesNot() throws Exception {
+        Triggers.Run mem = triggers.run("memfd_exec", "memfd", "/bin/true");
+        Triggers.Run file = triggers.run("memfd_exec", "file", "/bin/true");
+        List<Alert> a = alertsFor(mem.child(), 1);
+        assertThat(a).extracting(Alert::rule).containsExactly("Vfork child exec'd from memory");
+        assertThat(a.get(0).outputFields()).containsEntry("proc.exepath", "/memfd:payload")
+                .containsEntry("proc.is_exe_from_memfd", true);
+        assertThat(alertsFor(file.child(), 0)).isEmpty();
+    }
+}
