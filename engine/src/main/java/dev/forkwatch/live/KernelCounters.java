@@ -5,7 +5,7 @@ package dev.forkwatch.live;
  *
  * @param sent     records submitted to the ring buffer
  * @param lost     records dropped because the ring buffer was full
- * @param overflow vfork parents or children not tracked because a tracking map was full
+ * @param overflow vfork children not followed: a map was full, or the LRU of children that exec'd pushed one out
  */
 public record KernelCounters(long sent, long lost, long overflow) {
     public static final KernelCounters ZERO = new KernelCounters(0, 0, 0);
