@@ -12,7 +12,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** Benchmarks; results and method are in docs/performance.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/performance.md).",
-        subcommands = {BenchCommand.Replay.class, BenchWebhookCommand.class})
+        subcommands = {BenchCommand.Replay.class, BenchWebhookCommand.class, BenchAggregateCommand.class})
 final class BenchCommand implements Runnable {
     @ParentCommand
     Main main;

@@ -39,4 +39,18 @@ class BenchCommandTest {
         assertThat(storm.find()).isTrue();
         assertThat(Long.parseLong(storm.group(1))).isLessThan(alerts);
     }
+
+    @Test
+    void aggregateBenchReportsThroughputAndTheFloodWithAndWithout() {
+        Cli.Result r = Cli.run("bench", "aggregate", "--alerts", "20000", "--kinds", "10", "--children", "300", "--rounds", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        Matcher m = Pattern.compile("passed_on=(\\d+) flood_children=300 .* off_bytes=(\\d+) on_bytes=(\\d+)").matcher(r.out());
+        assertThat(m.find()).as(r.out()).isTrue();
+        // 20000 alerts 100 us apart span 2 s, inside one window: each of the 10 kinds sends its first and a summary.
+        assertThat(Long.parseLong(m.group(1))).isEqualTo(20);
+        // 300 failing children of one parent: every alert without aggregation, one alert and one summary with it.
+        long off = Long.parseLong(m.group(2));
+        long on = Long.parseLong(m.group(3));
+        assertThat(on).isPositive().isLessThan(off / 100);
+    }
 }
