@@ -9,6 +9,7 @@ import dev.forkwatch.metrics.MetricsServer;
 import dev.forkwatch.metrics.PrometheusMetrics;
 import dev.forkwatch.metrics.Telemetry;
 import dev.forkwatch.sink.SinkFactory;
+import dev.forkwatch.sink.StdoutSink;
 import dev.forkwatch.sink.webhook.WebhookSink;
 import dev.forkwatch.sink.webhook.WebhookStats;
 import java.io.PrintStream;
@@ -63,7 +64,8 @@ final class RunMetrics implements AutoCloseable {
         int rules = pipeline.rules().ruleNames().size();
         metrics.rules(() -> rules);
         metrics.kernel(() -> source.counters().lost(), () -> source.counters().overflow());
-        SinkFactory.webhook(pipeline.sink()).ifPresent(w -> metrics.webhook(() -> numbers(w)));
+        SinkFactory.find(pipeline.sink(), StdoutSink.class).ifPresent(s -> metrics.stdout(s::lost));
+        SinkFactory.find(pipeline.sink(), WebhookSink.class).ifPresent(w -> metrics.webhook(() -> numbers(w)));
         health.ready();
     }
 

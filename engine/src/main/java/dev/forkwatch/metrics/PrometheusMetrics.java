@@ -15,7 +15,7 @@ import java.util.function.Supplier;
 /**
  * forkwatch's metrics in a Prometheus registry (docs/operations.md lists each): counters the parts push through
  * {@link Telemetry}, values read at scrape time from the parts that own them ({@link #kernel}, {@link #rules},
- * {@link #webhook}), and the client library's standard JVM metrics.
+ * {@link #stdout}, {@link #webhook}), and the client library's standard JVM metrics.
  */
 public final class PrometheusMetrics implements Telemetry {
     /**
@@ -35,7 +35,6 @@ public final class PrometheusMetrics implements Telemetry {
     private final Counter late;
     private final Counter evicted;
     private final Counter ruleFailures;
-    private final Counter stdoutErrors;
     private final Map<String, CounterDataPoint> eventsByType = new ConcurrentHashMap<>();
     private volatile long clockNs = Long.MIN_VALUE;
     private volatile long facts;
@@ -43,6 +42,7 @@ public final class PrometheusMetrics implements Telemetry {
     private volatile LongSupplier lost = () -> 0;
     private volatile LongSupplier overflow = () -> 0;
     private volatile LongSupplier rulesLoaded = () -> 0;
+    private volatile LongSupplier stdoutLost = () -> 0;
     private volatile Supplier<WebhookNumbers> webhook;
 
     /** @param wallNs wall time, epoch ns (the engine's lag is measured against it) */
@@ -56,7 +56,9 @@ public final class PrometheusMetrics implements Telemetry {
         late = counter("forkwatch_late_events_total", "Events later than engine.reorder_allowance.");
         evicted = counter("forkwatch_evicted_facts_total", "Facts evicted early because the session was full.");
         ruleFailures = counter("forkwatch_rule_failures_total", "Times a rule threw (a skipped match, a disabling).");
-        stdoutErrors = counter("forkwatch_stdout_write_errors_total", "Alerts that could not be written to stdout.");
+        CounterWithCallback.builder().name("forkwatch_stdout_write_errors_total")
+                .help("Alerts that could not be written to stdout: lost there.")
+                .callback(cb -> cb.call(stdoutLost.getAsLong())).register(registry);
         CounterWithCallback.builder().name("forkwatch_records_lost_total")
                 .help("Records the kernel could not put in the ring buffer (it was full).")
                 .callback(cb -> cb.call(lost.getAsLong())).register(registry);
@@ -126,6 +128,10 @@ public final class PrometheusMetrics implements Telemetry {
         this.rulesLoaded = loaded;
     }
 
+    public void stdout(LongSupplier lost) {
+        this.stdoutLost = lost;
+    }
+
     public void webhook(Supplier<WebhookNumbers> numbers) {
         this.webhook = numbers;
     }
@@ -169,10 +175,5 @@ public final class PrometheusMetrics implements Telemetry {
     @Override
     public void rulesDisabled(long count) {
         disabled = count;
-    }
-
-    @Override
-    public void stdoutWriteError() {
-        stdoutErrors.inc();
     }
 }

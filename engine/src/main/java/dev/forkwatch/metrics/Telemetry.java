@@ -40,8 +40,4 @@ public interface Telemetry {
     /** {@code count} rules are disabled now (they threw in a condition, or ran away). */
     default void rulesDisabled(long count) {
     }
-
-    /** An alert could not be written to stdout (it is lost there). */
-    default void stdoutWriteError() {
-    }
 }

@@ -33,16 +33,16 @@ public final class SinkFactory {
         return new CompositeSink(sinks);
     }
 
-    /** The webhook sink inside {@code sink}, if it has one (for its metrics). */
-    public static Optional<WebhookSink> webhook(Sink sink) {
-        if (sink instanceof WebhookSink w) {
-            return Optional.of(w);
+    /** The sink of type {@code type} inside {@code sink}, if it has one (for its metrics). */
+    public static <T extends Sink> Optional<T> find(Sink sink, Class<T> type) {
+        if (type.isInstance(sink)) {
+            return Optional.of(type.cast(sink));
         }
         if (sink instanceof CompositeSink c) {
             for (Sink s : c.sinks()) {
-                Optional<WebhookSink> w = webhook(s);
-                if (w.isPresent()) {
-                    return w;
+                Optional<T> found = find(s, type);
+                if (found.isPresent()) {
+                    return found;
                 }
             }
         }

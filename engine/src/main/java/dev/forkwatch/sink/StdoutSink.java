@@ -18,7 +18,7 @@ public final class StdoutSink implements Sink {
     private final AlertFormat format;
     private final OnError onError;
     private final PrintStream err;
-    private long lost;
+    private volatile long lost; // written under the lock, read without it
     private volatile boolean stop;
 
     public StdoutSink(PrintStream out, AlertFormat format, OnError onError, PrintStream err) {
@@ -67,7 +67,8 @@ public final class StdoutSink implements Sink {
                 : new SinkReport(List.of("stdout: " + lost + " alert(s) could not be written: lost"), 0, lost);
     }
 
-    synchronized long lost() {
+    /** Alerts that could not be written; read without the lock, so a scrape never waits on a blocked write. */
+    public long lost() {
         return lost;
     }
 }

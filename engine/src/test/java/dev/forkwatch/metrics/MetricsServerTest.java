@@ -33,6 +33,7 @@ class MetricsServerTest {
 
             m.rules(() -> 5);
             m.kernel(() -> 3, () -> 4);
+            m.stdout(() -> 2);
             m.webhook(() -> new PrometheusMetrics.WebhookNumbers(7, 2500, 10, 2, 1, 6));
             m.event("vfork");
             m.event("vfork");
@@ -57,7 +58,7 @@ class MetricsServerTest {
                     "forkwatch_webhook_deliveries_total{outcome=\"dead_lettered\"} 1.0",
                     "forkwatch_webhook_spool_refused_total 6.0", "forkwatch_late_events_total 2.0",
                     "forkwatch_rule_failures_total 3.0", "forkwatch_rules_disabled 1.0",
-                    "# TYPE forkwatch_evicted_facts_total counter", "# TYPE forkwatch_stdout_write_errors_total counter",
+                    "# TYPE forkwatch_evicted_facts_total counter", "forkwatch_stdout_write_errors_total 2.0",
                     "jvm_memory_used_bytes");
 
             wall.addAndGet(11 * S); // the engine's clock stood still for 11 s: it does not keep up
