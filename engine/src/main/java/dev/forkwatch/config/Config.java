@@ -50,6 +50,7 @@ public final class Config {
 
     /** The defaults with the user's file laid over them. */
     public static Config load(Path file) {
+        FileTrust.check(file, "config file");
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);

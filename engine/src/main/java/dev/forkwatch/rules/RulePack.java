@@ -2,6 +2,7 @@ package dev.forkwatch.rules;
 
 import dev.forkwatch.config.Config;
 import dev.forkwatch.config.ConfigSchema;
+import dev.forkwatch.config.FileTrust;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -370,6 +371,7 @@ public final class RulePack {
         List<RuleError> errors = new ArrayList<>();
         for (Path p : paths) {
             try {
+                FileTrust.check(p, Files.isDirectory(p) ? "rule directory" : "rule file");
                 if (Files.isDirectory(p)) {
                     try (Stream<Path> s = Files.walk(p)) {
                         List<Path> files = s.filter(f -> f.toString().endsWith(".drl") && Files.isRegularFile(f)).sorted().toList();
@@ -377,6 +379,7 @@ public final class RulePack {
                             errors.add(new RuleError(p.toString(), 1, 1, "no rule files (*.drl) in this directory"));
                         }
                         for (Path f : files) {
+                            FileTrust.check(f, "rule file");
                             out.add(new RuleSource(f.toString(), Files.readString(f, StandardCharsets.UTF_8)));
                         }
                     }

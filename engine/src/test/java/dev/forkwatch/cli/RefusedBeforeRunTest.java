@@ -100,4 +100,19 @@ class RefusedBeforeRunTest {
         assertThat(res.code()).as(res.err()).isZero();
         assertThat(res.err()).doesNotContain("warning");
     }
+
+    @Test
+    void asRootRuleAndConfigFilesOthersCanChangeAreRefused() throws Exception {
+        Path r = rule("shared.drl", "Vfork()", "");
+        Files.setPosixFilePermissions(r, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        Cli.Result res = Cli.run("check", "--rules", r.toString());
+        assertThat(res.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(res.err()).contains(r + ": refusing to load this rule file as root: it is writable by others");
+        Path cfg = Files.writeString(tmp.resolve("c.yaml"), "output:\n  format: json\n");
+        Files.setAttribute(cfg, "unix:uid", 4242);
+        Cli.Result c = Cli.run("replay", "--config", cfg.toString(), Cli.sample("mixed.jsonl"));
+        assertThat(c.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(c.err()).contains(cfg + ": refusing to load this config file as root: it is owned by");
+        assertThat(c.out()).isEmpty();
+    }
 }

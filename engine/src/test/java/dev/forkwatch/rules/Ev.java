@@ -34,11 +34,6 @@ final class Ev {
                 1000, false, false, filename);
     }
 
-    /** An exec of a program with no file: from a memfd, or from an unlinked file. */
-    static Exec execFromMemory(double ms, int pid, boolean memfd, boolean deleted, String exePath) {
-        return new Exec(ns(ms), pid, "3", "/proc/self/fd/3", List.of("x"), 1, 1000, memfd, deleted, exePath);
-    }
-
     static Exec exec(double ms, int pid) {
         return new Exec(ns(ms), pid, "cc", "/usr/bin/cc");
     }
