@@ -71,7 +71,9 @@ final class LiveProbes implements AutoCloseable {
                 + "CONFIG_KPROBES is off); use --probe tracepoint or --probe auto");
     }
 
-    static LiveProbes open(ProbeMode mode, long ringSizeBytes, String objectPath, boolean captureArgs, Consumer<String> log) {
+    /** @param followMax entries of the LRU map of children that exec'd (RecordLayout.FOLLOW_MAX; smaller in tests) */
+    static LiveProbes open(ProbeMode mode, long ringSizeBytes, String objectPath, boolean captureArgs, int followMax,
+                           Consumer<String> log) {
         checkRingSize(ringSizeBytes);
         checkPrivileges();
         if (!Files.isReadable(KERNEL_BTF)) {
@@ -89,7 +91,7 @@ final class LiveProbes implements AutoCloseable {
         }
         LiveProbes p = new LiveProbes(loadLibbpf());
         try {
-            p.openLoadAttach(elf, mode, (int) ringSizeBytes, captureArgs, log);
+            p.openLoadAttach(elf, mode, (int) ringSizeBytes, captureArgs, followMax, log);
             return p;
         } catch (RuntimeException e) {
             p.close();
@@ -105,7 +107,8 @@ final class LiveProbes implements AutoCloseable {
         }
     }
 
-    private void openLoadAttach(byte[] elf, ProbeMode mode, int ringSize, boolean captureArgs, Consumer<String> log) {
+    private void openLoadAttach(byte[] elf, ProbeMode mode, int ringSize, boolean captureArgs, int followMax,
+                                Consumer<String> log) {
         objectBytes = new Memory(elf.length);
         objectBytes.write(0, elf, 0, elf.length);
         obj = bpf.bpf_object__open_mem(objectBytes, elf.length, null);
@@ -115,6 +118,7 @@ final class LiveProbes implements AutoCloseable {
         }
         Pointer ring = map("events");
         check(bpf.bpf_map__set_max_entries(ring, ringSize), "sizing the ring buffer");
+        check(bpf.bpf_map__set_max_entries(map("followed"), followMax), "sizing the map of followed children");
         // AUTO only gets here when kprobes exist; it loads both sets so it can fall back without reloading.
         for (String name : KPROBE_PROGS) {
             check(bpf.bpf_program__set_autoload(prog(name), mode != ProbeMode.TRACEPOINT), "configuring " + name);

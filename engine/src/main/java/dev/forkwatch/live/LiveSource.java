@@ -102,7 +102,12 @@ public final class LiveSource implements EventSource {
      * @throws ProbeException when the host cannot run them
      */
     public static LiveSource open(Settings s, Consumer<String> log) {
-        LiveProbes p = LiveProbes.open(s.probe(), s.ringSizeBytes(), s.bpfObject(), s.captureArgs(), log);
+        return open(s, RecordLayout.FOLLOW_MAX, log);
+    }
+
+    /** As {@link #open(Settings, Consumer)}, with {@code followMax} children that exec'd followed at once (tests). */
+    static LiveSource open(Settings s, int followMax, Consumer<String> log) {
+        LiveProbes p = LiveProbes.open(s.probe(), s.ringSizeBytes(), s.bpfObject(), s.captureArgs(), followMax, log);
         try {
             return new LiveSource(s, p);
         } catch (RuntimeException e) {
