@@ -48,7 +48,8 @@ public final class Main implements Runnable {
         });
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("forkwatch: " + ex.getMessage());
-            err.println("Try 'forkwatch " + ex.getCommandLine().getCommandName() + " --help'.");
+            // qualifiedName: "forkwatch" or "forkwatch replay", never "forkwatch forkwatch"
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return ExitCode.BAD_INPUT;
         });
         int code = cl.execute(args);

@@ -27,7 +27,7 @@ final class Preprocessor {
     static final String HEADER = " import dev.forkwatch.event.*; import dev.forkwatch.rules.Match; import dev.forkwatch.rules.Alerts;"
             + " global dev.forkwatch.rules.Alerts alerts;";
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+[\\w.]+\\s*;?");
-    private static final Pattern PARAM = Pattern.compile("\\$\\{([A-Za-z0-9_.]+)(?::(ns|ms))?}");
+    private static final Pattern PARAM = Pattern.compile("\\$\\{([A-Za-z0-9_.]+)(?::(ns|ms|text))?}");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?");
     private static final Pattern DURATION = Pattern.compile("\\d+(ns|us|ms|s|m|h)");
     /** Text before a ${param} that makes it a duration: inside a temporal operator's [ ], window:time( ), @expires( ). */
@@ -123,7 +123,7 @@ final class Preprocessor {
                 repl = m.group();
             } else {
                 used.add(name);
-                String expected = unit != null || TIME_CONTEXT.matcher(line.substring(0, m.start())).find()
+                String expected = unit != null && !unit.equals("text") || TIME_CONTEXT.matcher(line.substring(0, m.start())).find()
                         ? "duration" : kind(defaults.get(name));
                 if (expected != null && !expected.equals(kind(v)) && v.origin() != null) {
                     typeError(name, v, expected, file + ":" + lineNo);
@@ -177,6 +177,11 @@ final class Preprocessor {
     }
 
     static String render(Object value, String unit) {
+        if ("text".equals(unit)) {
+            // As the config wrote it ("1s", not "1000ms"), for inside a string literal: a message, a field value.
+            String t = value instanceof List<?> l ? String.join(", ", l.stream().map(String::valueOf).toList()) : String.valueOf(value);
+            return t.replace("\\", "\\\\").replace("\"", "\\\"");
+        }
         if (value instanceof List<?> list) {
             if (unit != null) {
                 throw new IllegalArgumentException(":" + unit + " applies to durations, not lists");

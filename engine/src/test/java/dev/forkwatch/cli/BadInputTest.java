@@ -189,6 +189,18 @@ class BadInputTest {
     }
 
     @Test
+    void theUsageHintNamesTheCommandOnce() {
+        assertThat(Cli.run("--bogus").err()).contains("Try 'forkwatch --help'.").doesNotContain("forkwatch forkwatch");
+        assertThat(Cli.run("replay", "--bogus", "x").err()).contains("Try 'forkwatch replay --help'.");
+    }
+
+    @Test
+    void checkHelpListsOnlyTheOptionsCheckUses() {
+        Cli.Result r = Cli.run("check", "--help");
+        assertThat(r.out()).contains("--rules", "--config").doesNotContain("--webhook", "--spool-dir", "--output");
+    }
+
+    @Test
     void checkListsRulesOfTheDefaultPack() {
         Cli.Result r = Cli.run("check");
         assertThat(r.code()).isZero();

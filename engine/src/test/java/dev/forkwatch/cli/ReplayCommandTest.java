@@ -87,7 +87,7 @@ class ReplayCommandTest {
                 "2025-11-28T03:20:00.000500000Z Warning Vfork child exec from writable directory: vfork child 8101 of nginx (pid 8100) exec'd /tmp/.x/payload from a world-writable directory (cmdline=<NA> container=<NA>)",
                 "2025-11-28T03:20:00.300500000Z Notice Vfork child exited without exec: vfork child 8301 of sshd (pid 8300) exited with code 126 without exec after 500.0us (cmdline=<NA> container=<NA>)",
                 "2025-11-28T03:20:01.700100000Z Notice Vfork parent blocked: cron (pid 8200) was blocked 1.500s in vfork until child 8201 exec'd or exited (cmdline=<NA> container=<NA>)",
-                "2025-11-28T03:20:05.400000000Z Warning Vfork child stalled: vfork child 8401 of java (pid 8400, via clone3) neither exec'd nor exited within 5.000s; the parent is blocked (cmdline=<NA> container=<NA>)");
+                "2025-11-28T03:20:05.400000000Z Warning Vfork child stalled: vfork child 8401 of java (pid 8400, via clone3) neither exec'd nor exited within 5s; the parent is blocked (cmdline=<NA> container=<NA>)");
     }
 
     @Test

@@ -83,7 +83,18 @@ class DefaultRulesTest {
                 .containsEntry("proc.pname", "make").containsEntry("user.uid", 1000)
                 .containsEntry("vfork.via", "clone3").containsEntry("vfork.elapsed_ns", 5_000_000_000L);
         assertThat(a.output()).isEqualTo("vfork child 101 of make (pid 100, via clone3) neither exec'd nor exited"
-                + " within 5.000s; the parent is blocked (cmdline=<NA> container=<NA>)");
+                + " within 5s; the parent is blocked (cmdline=<NA> container=<NA>)");
+    }
+
+    @Test
+    void messagesSayDurationsAsTheConfigDoesAndSignalsAsSignals() {
+        List<Alert> alerts = run(pack, concat(storm(150, 1, 100), List.of(vfork(0, 7, 6),
+                new dev.forkwatch.event.Exit(ns(1), 7, -1, 9), clock(10_000))));
+        assertThat(alerts).filteredOn(a -> a.rule().equals("Vfork storm")).singleElement()
+                .satisfies(a -> assertThat(a.output()).contains("vfork children within 1s "));
+        assertThat(alerts).filteredOn(a -> a.rule().equals("Vfork child exited without exec")).singleElement()
+                .satisfies(a -> assertThat(a.output()).contains("vfork child 7 of make (pid 6) was killed by signal 9 without exec")
+                        .doesNotContain("code -1"));
     }
 
     @Test
