@@ -8,6 +8,8 @@ import dev.forkwatch.source.TraceFormatException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import picocli.CommandLine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 
 /** The forkwatch command line. Exit codes: {@link ExitCode}. */
@@ -28,7 +30,16 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(System.out, System.err, args));
+        Logger log = LoggerFactory.getLogger(Main.class);
+        if (log.isDebugEnabled()) { // where start-up goes: docs/performance.md
+            ProcessHandle.current().info().startInstant().ifPresent(t -> log.debug("start-up: JVM start to main {} ms",
+                    java.time.Duration.between(t, java.time.Instant.now()).toMillis()));
+        }
+        int code = execute(System.out, System.err, args);
+        if (log.isDebugEnabled()) {
+            log.debug("start-up: exit after {} ms", java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
+        }
+        System.exit(code);
     }
 
     /** Runs the command line and returns the exit code; alerts go to {@code out}, messages to {@code err}. */
