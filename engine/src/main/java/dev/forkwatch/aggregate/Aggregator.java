@@ -158,12 +158,12 @@ public final class Aggregator implements Consumer<Alert> {
                 last.tags(), last.hostname()));
     }
 
-    /** 60s, 1.5s, 250ms: as a duration is written in the config. */
+    /** 60s, 250ms, 24.159s: as a duration is written in the config where it is exact, else seconds. */
     static String duration(long ns) {
         if (ns % 1_000_000_000L == 0) {
             return ns / 1_000_000_000L + "s";
         }
-        if (ns % 1_000_000L == 0) {
+        if (ns < 1_000_000_000L && ns % 1_000_000L == 0) {
             return ns / 1_000_000L + "ms";
         }
         return String.format(java.util.Locale.ROOT, "%.3fs", ns / 1e9);

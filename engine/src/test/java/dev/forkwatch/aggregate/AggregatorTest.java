@@ -127,6 +127,14 @@ class AggregatorTest {
     }
 
     @Test
+    void durationsReadAsInTheConfig() {
+        assertThat(Aggregator.duration(60 * S)).isEqualTo("60s");
+        assertThat(Aggregator.duration(250_000_000L)).isEqualTo("250ms");
+        assertThat(Aggregator.duration(24_159_000_000L)).isEqualTo("24.159s");
+        assertThat(Aggregator.duration(20_500_000_123L)).isEqualTo("20.500s");
+    }
+
+    @Test
     void badKeyFieldIsRefusedWithItsName() {
         assertThatThrownBy(() -> KeyField.parse("proc.ppid|rm -rf")).hasMessageContaining("'rm -rf'");
         assertThat(KeyField.parse("proc.aname[2]").names()).containsExactly("proc.aname[2]");
