@@ -9,15 +9,11 @@ import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
 import dev.forkwatch.metrics.Telemetry;
 import dev.forkwatch.rules.RuleEngine;
-import dev.forkwatch.rules.RuleMeta;
 import dev.forkwatch.rules.RulePack;
 import dev.forkwatch.sink.Sink;
 import dev.forkwatch.sink.SinkFactory;
 import dev.forkwatch.sink.SinkReport;
 import java.io.PrintStream;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -50,17 +46,9 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         });
     }
 
-    /** Each alert rule of the pack with its kind's key fields; rules with @aggregate(false) are left out. */
     private static Aggregator aggregator(Config config, RulePack rules, Sink sink, Telemetry telemetry) {
-        Map<String, List<String>> keys = new HashMap<>();
-        for (String name : rules.ruleNames()) {
-            RuleMeta m = rules.meta(name);
-            if (m.aggregated()) {
-                keys.put(name, m.aggregateKeys().isEmpty() ? Aggregator.DEFAULT_KEYS : m.aggregateKeys());
-            }
-        }
         return new Aggregator(config.nanos("outputs.aggregate.window"), (int) config.integer("outputs.aggregate.max_kinds"),
-                keys, sink::accept, telemetry::heldBack);
+                rules.aggregateKeys(), sink::accept, telemetry::heldBack);
     }
 
     /** Checked before any sink opens. */

@@ -37,12 +37,18 @@ final class TestRulesCommand implements Callable<Integer> {
     @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report to FILE (for CI).")
     Path junit;
 
+    @Option(names = "--aggregate",
+            description = "Collapse floods of one kind of alert into summaries, as run does; expectations then meet "
+                    + "the first alerts and the summaries (docs/outputs.md).")
+    boolean aggregate;
+
     @Parameters(paramLabel = "CASE", arity = "1..*", description = "Case files, or directories: every *.jsonl below them.")
     List<Path> cases;
 
     @Override
     public Integer call() throws IOException {
-        Config config = options.config();
+        // A case sees every match unless asked: the config's outputs.aggregate.enabled is for run.
+        Config config = options.config().with("outputs.aggregate.enabled", aggregate, "--aggregate");
         List<Path> files = caseFiles(cases);
         CaseRunner runner = new CaseRunner(() -> RulePack.load(config), config);
         List<CaseRunner.Result> results = new ArrayList<>();

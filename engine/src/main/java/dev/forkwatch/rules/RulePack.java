@@ -1,5 +1,6 @@
 package dev.forkwatch.rules;
 
+import dev.forkwatch.aggregate.Aggregator;
 import dev.forkwatch.config.Config;
 import dev.forkwatch.config.ConfigSchema;
 import dev.forkwatch.config.FileTrust;
@@ -115,6 +116,21 @@ public final class RulePack {
     /** Names of the rules that raise alerts (not {@code @internal} helpers), in file order. */
     public List<String> ruleNames() {
         return ruleNames;
+    }
+
+    /**
+     * What aggregation keys each alert rule's alerts by: its {@code @aggregate} fields, or the default kind; rules with
+     * {@code @aggregate(false)} are left out (never aggregated).
+     */
+    public Map<String, List<String>> aggregateKeys() {
+        Map<String, List<String>> keys = new java.util.HashMap<>();
+        for (String name : ruleNames) {
+            RuleMeta m = meta.get(name);
+            if (m.aggregated()) {
+                keys.put(name, m.aggregateKeys().isEmpty() ? Aggregator.DEFAULT_KEYS : m.aggregateKeys());
+            }
+        }
+        return keys;
     }
 
     /** The metadata of an alert rule (one of {@link #ruleNames}). */

@@ -1,8 +1,11 @@
 package dev.forkwatch.ruletest;
 
+import dev.forkwatch.aggregate.Aggregator;
 import dev.forkwatch.alert.Alert;
 import dev.forkwatch.alert.AlertJson;
 import dev.forkwatch.config.Config;
+import dev.forkwatch.event.Event;
+import dev.forkwatch.event.EventReceiver;
 import dev.forkwatch.rules.RuleEngine;
 import dev.forkwatch.rules.RulePack;
 import dev.forkwatch.source.TraceReader;
@@ -15,7 +18,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Runs rule test cases: each case file is replayed through a fresh session of the pack (no aggregation), and
+ * Runs rule test cases: each case file is replayed through a fresh session of the pack (aggregated only when the
+ * config's outputs.aggregate.enabled says so: test-rules --aggregate), and
  * its alerts are matched against its {@code expect} records, each expectation consuming one alert (a maximum
  * matching, so the order of the records never matters). A case fails on an expectation no alert meets, on an
  * alert no expectation takes (engine alerts such as {@code Rule failed} included), and on an alert that an
@@ -48,11 +52,29 @@ public final class CaseRunner {
         Set<String> known = new java.util.HashSet<>(pack.ruleNames());
         known.add("Rule failed"); // raised by the engine itself
         List<Alert> alerts = new ArrayList<>();
-        try (RuleEngine engine = RuleEngine.fromConfig(pack, config, alerts::add)) {
+        Aggregator agg = config.bool("outputs.aggregate.enabled") ? new Aggregator(config.nanos("outputs.aggregate.window"),
+                (int) config.integer("outputs.aggregate.max_kinds"), pack.aggregateKeys(), alerts::add, rule -> { }) : null;
+        try (RuleEngine engine = RuleEngine.fromConfig(pack, config, agg == null ? alerts::add : agg)) {
             try {
-                new TraceReader(file).run(engine);
+                new TraceReader(file).run(agg == null ? engine : new EventReceiver() {
+                    @Override
+                    public void event(Event e) {
+                        engine.event(e);
+                        agg.advance(engine.clockNs());
+                    }
+
+                    @Override
+                    public void clock(long nowNs) {
+                        engine.clock(nowNs);
+                        agg.advance(engine.clockNs());
+                    }
+                });
             } finally {
                 engine.finish();
+                if (agg != null) {
+                    agg.advance(engine.clockNs());
+                    agg.flush();
+                }
             }
             if (!engine.disabledRules().isEmpty()) {
                 pack = null; // the rule stays off in that pack; the next case gets it back

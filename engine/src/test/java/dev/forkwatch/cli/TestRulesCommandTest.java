@@ -172,4 +172,27 @@ class TestRulesCommandTest {
         assertThat(r.out()).contains("Vfork child stalled");
         assertThat(r.err()).contains("replayed 1 events");
     }
+
+    @Test
+    void withAggregateTheCaseMeetsTheFirstAlertAndTheSummary() throws Exception {
+        StringBuilder flood = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            long t = 1764300000000000000L + i * 1_000_000_000L;
+            flood.append("{\"type\":\"vfork\",\"ts\":").append(t).append(",\"pid\":").append(200 + i)
+                    .append(",\"ppid\":100,\"uid\":0,\"comm\":\"svc\",\"via\":\"vfork\"}\n")
+                    .append("{\"type\":\"exit\",\"ts\":").append(t + 1000).append(",\"pid\":").append(200 + i)
+                    .append(",\"exit_code\":1}\n");
+        }
+        Path c = write("flood.jsonl", flood + """
+                {"type":"expect","rule":"Vfork child exited without exec","fields":{"proc.pid":200}}
+                {"type":"expect","rule":"Vfork child exited without exec","fields":{"proc.pid":204,"alert.suppressed":4}}
+                """);
+        Cli.Result agg = Cli.run("test-rules", "--aggregate", c.toString());
+        assertThat(agg.code()).as(agg.out()).isEqualTo(ExitCode.OK);
+        assertThat(agg.out()).contains("PASS").contains("(2 alert(s), 2 expectation(s))");
+        // Without --aggregate every match is an alert: three of them no expectation takes.
+        Cli.Result every = Cli.run("test-rules", c.toString());
+        assertThat(every.code()).isEqualTo(ExitCode.TEST_FAILED);
+        assertThat(every.out()).contains("(5 alert(s), 2 expectation(s))");
+    }
 }
