@@ -1,5 +1,6 @@
 package dev.forkwatch.rules;
 
+import dev.forkwatch.config.EditDistance;
 import dev.forkwatch.event.Exec;
 import dev.forkwatch.event.Exit;
 import dev.forkwatch.event.Vfork;
@@ -73,7 +74,7 @@ final class DroolsMessages {
         }
         List<String> close = new ArrayList<>();
         for (String n : names) {
-            if (distance(n.toLowerCase(), name.toLowerCase()) <= 2) {
+            if (EditDistance.of(n.toLowerCase(), name.toLowerCase()) <= 2) {
                 close.add(n);
             }
         }
@@ -130,24 +131,5 @@ final class DroolsMessages {
     private static String describe(String line, String keyword) {
         Matcher n = Pattern.compile(keyword + "\\s+(\"[^\"]*\"|'[^']*'|\\S+)").matcher(line);
         return n.find() ? keyword + " " + n.group(1) : keyword;
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

@@ -1,5 +1,6 @@
 package dev.forkwatch.rules;
 
+import dev.forkwatch.config.FileTrust;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ final class RuleDirs {
                     errors.add(new RuleError(dir.toString(), 1, 1, "rules.extra_dirs: " + (bad != null ? bad : "not a directory")));
                     continue;
                 }
+                FileTrust.check(dir, "rule directory"); // as root: the directories above it too
                 List<Path> files;
                 try (Stream<Path> s = Files.list(dir)) {
                     files = s.filter(f -> f.getFileName().toString().endsWith(".drl")).sorted().toList();
