@@ -10,7 +10,9 @@ import dev.forkwatch.rules.RuleEngine;
 import dev.forkwatch.sink.Sink;
 import dev.forkwatch.source.TraceWriter;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +24,9 @@ import sun.misc.SignalHandler;
 /**
  * Watches this host live: the kernel probes feed the same pipeline as replay. Prints one line with "ready" to
  * stderr once the probes are attached and the rules compiled; SIGTERM/SIGINT stop it cleanly (probes
- * detached, buffered events evaluated, counters printed, exit 0 — or 4 when webhook alerts stayed in the spool).
+ * detached, buffered events evaluated, counters printed, exit 0 — or 4 when webhook alerts stayed in the spool),
+ * or, when the rules do not finish within live.stop_grace, halt it with exit 6 ({@link StopGuard}). SIGHUP is
+ * logged and ignored.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Watch this host live (as root) with the rules; see docs/operations.md.")
@@ -73,21 +77,32 @@ final class RunCommand implements Callable<Integer> {
             Tee receiver = new Tee(pipeline, writer);
             source.onDrop((total, delta) -> pipeline.sink().accept(
                     LiveRun.droppedAlert(total, delta, receiver.lastNs(), pipeline.hostname())));
-            SignalHandler stop = sig -> source.stop();
-            SignalHandler oldTerm = Signal.handle(new Signal("TERM"), stop);
-            SignalHandler oldInt = Signal.handle(new Signal("INT"), stop);
+            StopGuard guard = new StopGuard(cfg.nanos("live.stop_grace"), () -> {
+                source.detach(); // first: nothing new comes in, whatever the rules are doing
+                source.stop();
+            }, writer == null ? List.of(main.out, sink::flush) : List.of(writer, main.out, sink::flush),
+                    main.err, Runtime.getRuntime()::halt);
+            SignalHandler oldTerm = Signal.handle(new Signal("TERM"), sig -> guard.request("SIGTERM"));
+            SignalHandler oldInt = Signal.handle(new Signal("INT"), sig -> guard.request("SIGINT"));
+            SignalHandler oldHup = Signal.handle(new Signal("HUP"), sig -> main.err.println(
+                    "forkwatch: SIGHUP ignored: configuration reload is not supported yet (restart to apply changes)"));
             try {
                 metrics.ready(pipeline, source);
                 main.err.printf("forkwatch: ready: %s probes attached, %d rule(s) loaded%n",
                         source.mode().label(), pipeline.rules().ruleNames().size());
-                source.run(receiver);
+                try {
+                    source.run(receiver);
+                } finally {
+                    source.close();
+                    metrics.stopped();
+                }
+                pipeline.finish();
             } finally {
+                guard.finished();
                 Signal.handle(new Signal("TERM"), oldTerm);
                 Signal.handle(new Signal("INT"), oldInt);
-                source.close();
-                metrics.stopped();
+                Signal.handle(new Signal("HUP"), oldHup);
             }
-            pipeline.finish();
             if (writer != null) {
                 writer.close(receiver.lastNs());
             }
@@ -108,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
     private static TraceWriter openRecord(Path file) {
         try {
             // Every clock call is recorded (interval 0): the replay then sees exactly the live sequence of
-            // events and clock ticks, so it raises exactly the live alerts.
+            // events and clock ticks, so it raises exactly the live alerts. 0600, never through a symlink.
             return new TraceWriter(file, 0);
         } catch (IOException e) {
             throw ExitException.badInput("--record: cannot write " + file + ": " + e.getMessage());
@@ -134,11 +149,17 @@ final class RunCommand implements Callable<Integer> {
             pipeline.event(e);
         }
 
+        /** Called after every drain: the recording is flushed here, so a crash loses at most one drain. */
         @Override
         public void clock(long nowNs) {
             lastNs = Math.max(lastNs, nowNs);
             if (writer != null) {
                 writer.clock(nowNs);
+                try {
+                    writer.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("--record: cannot write", e);
+                }
             }
             pipeline.clock(nowNs);
         }

@@ -100,6 +100,7 @@ public final class ConfigSchema {
         KEYS.put("live.counter_poll", Kind.DURATION);
         KEYS.put("live.bpf_object", Kind.STRING);
         KEYS.put("live.capture_args", Kind.BOOL);
+        KEYS.put("live.stop_grace", Kind.DURATION);
         section("outputs");
         section("outputs.stdout");
         KEYS.put("outputs.stdout.on_error", Kind.ON_ERROR);

@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  * The loaded and attached BPF object: opens it (from the jar or {@code live.bpf_object}), sizes the ring
  * buffer, loads, attaches the programs of the chosen {@link ProbeMode}, and tears all of it down again in
  * {@link #close()} (links destroyed, object closed), also when a step in between fails.
- * Not thread-safe: one owner thread (the {@link LiveSource} run loop) uses it.
+ * One owner thread (the {@link LiveSource} run loop) uses it; only {@link #detach} and {@link #close} may come
+ * from another (a signal handler, a shutdown hook).
  */
 final class LiveProbes implements AutoCloseable {
     static final String EMBEDDED_OBJECT = "/forkwatch/bpf/forkwatch.bpf.o";
@@ -234,12 +235,20 @@ final class LiveProbes implements AutoCloseable {
         return new String(buf, 0, n) + " (errno " + errno + ")";
     }
 
-    /** Detaches every program and frees the object. Idempotent. */
-    @Override
-    public void close() {
+    /**
+     * Destroys every link: the programs stop running, nothing new enters the ring, and the object (with the ring
+     * map a reader may still be using) stays. Idempotent; may be called from any thread (a signal handler).
+     */
+    public synchronized void detach() {
         while (!links.isEmpty()) {
             bpf.bpf_link__destroy(links.remove(links.size() - 1));
         }
+    }
+
+    /** Detaches every program and frees the object. Idempotent. */
+    @Override
+    public synchronized void close() {
+        detach();
         if (obj != null) {
             bpf.bpf_object__close(obj);
             obj = null;
@@ -248,7 +257,7 @@ final class LiveProbes implements AutoCloseable {
         attached = null;
     }
 
-    int linkCount() {
+    synchronized int linkCount() {
         return links.size();
     }
 

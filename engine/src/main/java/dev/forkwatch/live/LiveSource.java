@@ -233,6 +233,14 @@ public final class LiveSource implements EventSource {
         stopped = true;
     }
 
+    /**
+     * Destroys the BPF links at once, from any thread: the kernel stops sending while the run thread may still
+     * be busy (or stuck in a rule). The ring stays mapped, so a drain in progress reads valid memory.
+     */
+    public void detach() {
+        probes.detach();
+    }
+
     /** Detaches the probes and frees the ring buffer. Idempotent; called by run's end. */
     @Override
     public synchronized void close() {

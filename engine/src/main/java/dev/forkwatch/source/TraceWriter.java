@@ -13,8 +13,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -22,7 +20,7 @@ import java.nio.file.Path;
  * moved on by at least {@code clockEveryNs} since the last line, and once at close, so a replay of the
  * recording fires the same time-based alerts as the live run did.
  */
-public final class TraceWriter implements EventReceiver, Closeable {
+public final class TraceWriter implements EventReceiver, Closeable, java.io.Flushable {
     // The generator writes into the shared buffered writer without closing or flushing it per event.
     private static final JsonFactory JSON = JsonFactory.builder()
             .disable(com.fasterxml.jackson.core.StreamWriteFeature.AUTO_CLOSE_TARGET)
@@ -33,8 +31,9 @@ public final class TraceWriter implements EventReceiver, Closeable {
     private long lastWrittenNs = Long.MIN_VALUE;
     private long lastClockNs = Long.MIN_VALUE;
 
+    /** Writes to a new 0600 file at {@code file} ({@link RecordFile}: never through a symlink). */
     public TraceWriter(Path file, long clockEveryNs) throws IOException {
-        this(Files.newBufferedWriter(file, StandardCharsets.UTF_8), clockEveryNs);
+        this(RecordFile.create(file), clockEveryNs);
     }
 
     public TraceWriter(Writer out, long clockEveryNs) {
@@ -131,6 +130,11 @@ public final class TraceWriter implements EventReceiver, Closeable {
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot write trace", ex);
         }
+    }
+
+    /** Hands what is buffered to the OS: a crash or SIGKILL after this loses nothing written before it. */
+    public synchronized void flush() throws IOException {
+        out.flush();
     }
 
     /** Writes a final clock record at {@code nowNs} and closes. */

@@ -328,6 +328,87 @@ class RunCommandTest {
         assertThat(r.err()).contains("--probe").contains("fentry");
     }
 
+    static final String LOOPING_RULE = """
+            package forkwatch.custom;
+            rule "Stuck"
+                @priority("Notice")
+                @tags("test")
+                @description("a consequence that never returns")
+            when
+                Vfork()
+            then
+                while (true) { }
+            end
+            """;
+
+    /** BPF links the process holds: file descriptors that are {@code anon_inode:bpf_link}. */
+    static long bpfLinks(Process p) throws IOException {
+        long n = 0;
+        try (var fds = Files.list(Path.of("/proc", Long.toString(p.pid()), "fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().equals("anon_inode:bpf_link")) {
+                        n++;
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void sigtermStopsARunWhoseRuleLoopsForever() throws Exception {
+        Path rules = Files.writeString(tmp.resolve("stuck.drl"), LOOPING_RULE);
+        Path cfg = Files.writeString(tmp.resolve("grace.yaml"), "live:\n  stop_grace: 2s\n");
+        Path rec = tmp.resolve("rec.jsonl");
+        Running fw = new Running(List.of(), "run", "--config", cfg.toString(), "--rules", rules.toString(),
+                "--record", rec.toString());
+        fw.awaitErr("ready");
+        assertThat(bpfLinks(fw.p)).isPositive();
+        Triggers.Run child = triggers.run("vforker", "vfork", "exit:3");
+        // The vfork reaches the rules one drain plus the reorder allowance later; then the engine thread is stuck.
+        Thread.sleep(1_000);
+        fw.p.toHandle().destroy(); // SIGTERM
+        // The links go first, while the stuck process is still alive (grace period 2 s).
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
+        while (bpfLinks(fw.p) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(fw.p.isAlive()).as("still in its grace period").isTrue();
+        assertThat(bpfLinks(fw.p)).as("BPF links destroyed at SIGTERM").isZero();
+        assertThat(fw.p.waitFor(20, TimeUnit.SECONDS)).as(() -> "halted; stderr: " + fw.errText()).isTrue();
+        assertThat(fw.p.exitValue()).isEqualTo(ExitCode.HALTED);
+        assertThat(fw.awaitErr("halting")).contains("did not finish within 2000ms of SIGTERM").contains("exit code 6");
+        // The recording was flushed before the halt: the vfork that got the rule stuck is in it.
+        assertThat(Files.readString(rec)).contains("\"type\":\"vfork\"").contains("\"pid\":" + child.child() + ",");
+    }
+
+    @Test
+    void sighupIsIgnoredAndTheRecordingKeptFlushed() throws Exception {
+        Path rec = tmp.resolve("rec.jsonl");
+        Running fw = new Running(List.of(), "run", "--record", rec.toString());
+        fw.awaitErr("ready");
+        assertThat(Files.getPosixFilePermissions(rec)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Triggers.Run first = triggers.run("vforker", "vfork", "exit:3");
+        assertThat(Signals.INSTANCE.kill((int) fw.p.pid(), 1)).isZero(); // SIGHUP
+        assertThat(fw.awaitErr("SIGHUP")).contains("ignored");
+        Triggers.Run second = triggers.run("vforker", "vfork", "exit:4");
+        // Flushed on every drain: both children are on disk while forkwatch runs.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!Files.readString(rec).contains("\"pid\":" + second.child() + ",") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(Files.readString(rec)).contains("\"pid\":" + first.child() + ",").contains("\"pid\":" + second.child() + ",");
+        assertThat(fw.p.isAlive()).isTrue();
+        // SIGKILL loses nothing that was drained: the recording stays as it was on disk.
+        String before = Files.readString(rec);
+        fw.p.destroyForcibly();
+        assertThat(fw.p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(rec)).startsWith(before);
+    }
+
     /** kill(2), for SIGINT (ProcessHandle only sends SIGTERM and SIGKILL). */
     interface Signals extends com.sun.jna.Library {
         Signals INSTANCE = com.sun.jna.Native.load("c", Signals.class);
