@@ -92,6 +92,7 @@ public final class ConfigSchema {
         KEYS.put("engine.reorder_allowance", Kind.DURATION);
         KEYS.put("engine.hostname", Kind.STRING);
         KEYS.put("engine.event_retention", Kind.DURATION);
+        KEYS.put("engine.max_facts", Kind.INT);
         section("params");
         section("live");
         KEYS.put("live.probe", Kind.PROBE_MODE);

@@ -5,7 +5,6 @@ import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.config.Config;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.drools.core.time.TimerService;
@@ -13,7 +12,6 @@ import org.kie.api.KieServices;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.KieSessionConfiguration;
 import org.kie.api.runtime.conf.ClockTypeOption;
-import org.kie.api.runtime.rule.FactHandle;
 import org.kie.api.time.SessionPseudoClock;
 
 /**
@@ -23,16 +21,28 @@ import org.kie.api.time.SessionPseudoClock;
  * them, and are inserted in timestamp order; timers (e.g. "no exec within 5 s") fire at their own time, in
  * order with the events, so the results depend only on the input, never on how fast the engine runs.
  * Events are deleted from the session after the retention period (engine.event_retention, to be kept above
- * every rule window), so memory is bounded by retention times event rate, not by the length of the trace.
+ * every rule window), so memory is bounded by retention times event rate, and by engine.max_facts whatever the
+ * rate ({@link Overload}). Events later than the allowance go through {@link LateEvents}.
  */
 public final class RuleEngine implements EventReceiver, AutoCloseable {
     private static final long NS_PER_MS = 1_000_000L;
+    /** For tests and tools that feed known, small inputs: no cap on the session. */
+    public static final long UNBOUNDED = Long.MAX_VALUE;
 
-    /** Counters for the summary line and the benchmarks. */
-    public record Stats(long events, long alerts, long late, long inSession, long buffered) {
+    /**
+     * Counters for the summary line and the benchmarks: {@code late} events were inserted after the allowance,
+     * {@code lateDropped} were too late to be evaluated, {@code evicted} children were dropped by max_facts.
+     */
+    public record Stats(long events, long alerts, long late, long lateDropped, long evicted, long inSession,
+                        long buffered) {
     }
 
-    private record Held(FactHandle handle, long tsMs) {
+    /** The engine: section of the config. */
+    public record Settings(long allowanceNs, long retentionNs, long maxFacts, String hostname) {
+        public static Settings from(Config c) {
+            return new Settings(c.nanos("engine.reorder_allowance"), c.nanos("engine.event_retention"),
+                    c.integer("engine.max_facts"), Hostname.orLocal(c.string("engine.hostname")));
+        }
     }
 
     private final KieSession session;
@@ -44,9 +54,10 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     private final long allowanceNs;
     private final long retentionMs;
     private final ReorderBuffer buffer = new ReorderBuffer();
-    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    private final HeldFacts held;
+    private final Overload overload;
+    private final LateEvents late;
     private long events;
-    private long late;
     /** The last watermark released, in whole ms; -infinity before the first event. */
     private long watermarkMs = Long.MIN_VALUE;
     /** The newest source time seen: max of event times and clock() calls. */
@@ -54,33 +65,36 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     private boolean started;
 
     /**
+     * An engine with no cap on the session (tests, small known inputs).
+     *
      * @param pack        the compiled rules
      * @param allowanceNs how late an event may arrive, relative to the newest, and still be ordered
      * @param retentionNs how long events stay in the session; longer than any rule window
      * @param out         receives each alert, on the calling thread
      */
     public RuleEngine(RulePack pack, long allowanceNs, long retentionNs, Consumer<Alert> out) {
-        this(pack, allowanceNs, retentionNs, Hostname.local(), out);
+        this(pack, new Settings(allowanceNs, retentionNs, UNBOUNDED, Hostname.local()), out);
     }
 
-    /** An engine set up from the config: engine.reorder_allowance, engine.event_retention, engine.hostname. */
+    /** An engine set up from the config's engine: section. */
     public static RuleEngine fromConfig(RulePack pack, Config config, Consumer<Alert> out) {
-        return new RuleEngine(pack, config.nanos("engine.reorder_allowance"), config.nanos("engine.event_retention"),
-                Hostname.orLocal(config.string("engine.hostname")), out);
+        return new RuleEngine(pack, Settings.from(config), out);
     }
 
-    /** As above, with the host name put into alerts. */
-    public RuleEngine(RulePack pack, long allowanceNs, long retentionNs, String hostname, Consumer<Alert> out) {
+    public RuleEngine(RulePack pack, Settings settings, Consumer<Alert> out) {
         KieSessionConfiguration conf = KieServices.Factory.get().newKieSessionConfiguration();
         conf.setOption(ClockTypeOption.PSEUDO);
         this.session = pack.kieBase().newKieSession(conf, null);
         this.clock = session.getSessionClock();
         this.timers = (TimerService) clock; // the pseudo clock is the session's timer service
-        this.alerts = new Alerts(out, () -> clock.getCurrentTime() * NS_PER_MS, hostname);
-        this.failures = new RuleFailures(pack, hostname, out);
+        this.alerts = new Alerts(out, () -> clock.getCurrentTime() * NS_PER_MS, settings.hostname());
+        this.failures = new RuleFailures(pack, settings.hostname(), out);
         this.guard = new RuleGuard(session, pack, failures, () -> clock.getCurrentTime() * NS_PER_MS);
-        this.allowanceNs = allowanceNs;
-        this.retentionMs = Math.max(1, retentionNs / NS_PER_MS);
+        this.allowanceNs = settings.allowanceNs();
+        this.retentionMs = Math.max(1, settings.retentionNs() / NS_PER_MS);
+        this.held = new HeldFacts(session);
+        this.overload = new Overload(settings.maxFacts(), held, session::getFactCount, settings.hostname(), out);
+        this.late = new LateEvents(pack.longestWindowMs(), settings.hostname(), out);
         if (session.getKieBase().getKiePackages().stream().anyMatch(p -> p.getGlobalVariables().stream()
                 .anyMatch(g -> g.getName().equals("alerts")))) {
             session.setGlobal("alerts", alerts);
@@ -91,16 +105,25 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     public void event(Event e) {
         events++;
         if (started && e.tsMillis() <= watermarkMs) {
-            // Later than the allowance: insert now, with its own timestamp, and count it.
-            late++;
-            insertLate(e);
-            expire();
+            // Later than the allowance: inserted now, with its own timestamp, only while it can still match.
+            if (late.accept(e.tsMillis(), clock.getCurrentTime())) {
+                insert(e);
+                guard.fire();
+                expire();
+            }
             return;
         }
         buffer.add(e);
         if (e.ts() > newestNs) {
             newestNs = e.ts();
             release(newestNs - allowanceNs);
+        }
+        if (overload.overfull(buffer.size())) {
+            overload.makeRoom(buffer.size());
+            while (!buffer.isEmpty() && overload.overfull(buffer.size())) {
+                // More events within the allowance than the session may hold: release the oldest millisecond early.
+                release(buffer.peek().tsMillis() * NS_PER_MS);
+            }
         }
     }
 
@@ -116,6 +139,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     public void finish() {
         if (newestNs != Long.MIN_VALUE) {
             release(newestNs);
+            tickNotices();
         }
         failures.finish(clock.getCurrentTime() * NS_PER_MS);
     }
@@ -126,7 +150,8 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(events, alerts.count() + failures.raised(), late, session.getFactCount(), buffer.size());
+        return new Stats(events, alerts.count() + failures.raised() + late.alerts() + overload.alerts(), late.inserted(),
+                late.dropped(), overload.evicted(), session.getFactCount(), buffer.size());
     }
 
     /** How many times a rule threw (each skipped match, each disabling). */
@@ -159,19 +184,25 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
             long bucket = buffer.peek().tsMillis();
             advanceTo(bucket, false);
             while (!buffer.isEmpty() && buffer.peek().tsMillis() == bucket) {
-                Event e = buffer.poll();
-                held.addLast(new Held(guard.insert(e, e.ts()), e.tsMillis()));
+                insert(buffer.poll());
             }
             guard.fire();
         }
         advanceTo(wmMs, true);
         watermarkMs = wmMs;
         expire();
+        tickNotices();
     }
 
-    private void insertLate(Event e) {
-        held.addLast(new Held(guard.insert(e, e.ts()), e.tsMillis()));
-        guard.fire();
+    private void tickNotices() {
+        late.tick(newestNs);
+        overload.tick(newestNs);
+    }
+
+    private void insert(Event e) {
+        int slots = HeldFacts.slots(e);
+        overload.makeRoom(slots);
+        held.add(guard.insert(e, e.ts()), e, slots);
     }
 
     /**
@@ -210,12 +241,6 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
 
     /** Deletes events older than the retention period (the engine's own expiry may already have done so). */
     private void expire() {
-        long cutoff = clock.getCurrentTime() - retentionMs;
-        while (!held.isEmpty() && held.peekFirst().tsMs() < cutoff) {
-            FactHandle h = held.pollFirst().handle();
-            if (session.getObject(h) != null) {
-                session.delete(h);
-            }
-        }
+        held.expire(clock.getCurrentTime() - retentionMs);
     }
 }

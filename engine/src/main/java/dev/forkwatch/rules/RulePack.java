@@ -65,9 +65,11 @@ public final class RulePack {
     private final Map<String, String> conditions;
     private final Set<String> disabled;
     private final List<RuleError> warnings;
+    private final long longestWindowMs;
 
     private RulePack(KieBase base, List<String> ruleNames, Map<String, RuleMeta> meta, Map<String, String> locations,
-                     Map<String, String> conditions, Set<String> disabled, List<RuleError> warnings) {
+                     Map<String, String> conditions, Set<String> disabled, List<RuleError> warnings,
+                     long longestWindowMs) {
         this.base = base;
         this.ruleNames = ruleNames;
         this.meta = Map.copyOf(meta);
@@ -75,6 +77,7 @@ public final class RulePack {
         this.conditions = conditions;
         this.disabled = disabled;
         this.warnings = List.copyOf(warnings);
+        this.longestWindowMs = longestWindowMs;
     }
 
     /**
@@ -111,6 +114,11 @@ public final class RulePack {
             });
         }
         return out;
+    }
+
+    /** The longest temporal window in the rules, in ms ({@link RuleWindows}): how late an event may still matter. */
+    public long longestWindowMs() {
+        return longestWindowMs;
     }
 
     /** Names of the rules that raise alerts (not {@code @internal} helpers), in file order. */
@@ -316,8 +324,9 @@ public final class RulePack {
             warnings.addAll(RuleWindows.longerThan(srcByPath.get(e.getKey()), e.getValue().text(),
                     config.nanos("engine.event_retention")));
         }
+        long longestWindowMs = preprocessed.stream().mapToLong(RuleWindows::longestMs).max().orElse(0);
         return new RulePack(base, List.copyOf(names), metas, Map.copyOf(locations), Map.copyOf(conditions), disabled,
-                warnings);
+                warnings, longestWindowMs);
     }
 
     /** {@code rules.disabled}: every name must be a rule of the pack (a typo would silently keep it on). */

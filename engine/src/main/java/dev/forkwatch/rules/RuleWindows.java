@@ -43,12 +43,32 @@ final class RuleWindows {
         return out;
     }
 
+    /**
+     * The longest window in one preprocessed file, in ms; 0 when it has none. It decides how late an event may
+     * still be inserted ({@link LateEvents}). A bound written without a unit or as a variable is not counted.
+     */
+    static long longestMs(String text) {
+        long max = 0;
+        for (Pattern p : List.of(OPERATOR, WINDOW)) {
+            Matcher m = p.matcher(text);
+            while (m.find()) {
+                for (String bound : m.group(1).split(",")) {
+                    max = Math.max(max, millis(bound.trim().replaceFirst("^-\\s*", "")));
+                }
+            }
+        }
+        return max;
+    }
+
     /** A Drools time literal ("5000ms", "1h30m", "2d") in ms; -1 for anything else (a variable, empty). */
     static long millis(String s) {
         Matcher m = PART.matcher(s);
         long total = 0;
         int end = 0;
         while (m.find() && m.start() == end) {
+            if (m.group(1).length() > 12) {
+                return Long.MAX_VALUE / 4; // centuries: treated as "never closes", and no overflow below
+            }
             long n = Long.parseLong(m.group(1));
             total += switch (m.group(2)) {
                 case "ms" -> n;
