@@ -25,6 +25,11 @@ import java.util.Map;
  */
 public final class Config {
     public static final String DEFAULT_RESOURCE = "/forkwatch/rules/forkwatch.yaml";
+    /** The largest config file read (bytes); the embedded default is ~4 KiB. */
+    public static final int MAX_FILE_BYTES = 1 << 20;
+    /** The deepest nesting of mappings and lists; the schema needs 4. */
+    public static final int MAX_DEPTH = 16;
+    private static final YAMLFactory YAML = yamlFactory();
 
     /** A value and where it was written. */
     public record Value(Object value, String origin) {
@@ -53,6 +58,9 @@ public final class Config {
         FileTrust.check(file, "config file");
         String text;
         try {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new ConfigException(file + ": config file larger than " + MAX_FILE_BYTES + " bytes");
+            }
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": config file not found");
@@ -65,7 +73,8 @@ public final class Config {
     /** Parses YAML text; {@code name} is used in error messages. */
     public static Config parse(String yaml, String name) {
         Map<String, Value> out = new LinkedHashMap<>();
-        try (Reader r = new StringReader(yaml); JsonParser p = new YAMLFactory().createParser(r)) {
+        try (Reader r = new StringReader(yaml); JsonParser p = YAML.createParser(r)) {
+            rejectAnchors(yaml, name);
             JsonToken t = p.nextToken();
             if (t == null) {
                 return new Config(out); // empty file: all defaults
@@ -73,6 +82,7 @@ public final class Config {
             if (t != JsonToken.START_OBJECT) {
                 throw new ConfigException(where(name, p.currentTokenLocation()) + "the config must be a mapping of keys");
             }
+            checkDepth(p, name);
             walkObject(p, "", name, out);
         } catch (ConfigException e) {
             throw e;
@@ -80,8 +90,58 @@ public final class Config {
             String loc = e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe && jpe.getLocation() != null
                     ? where(name, jpe.getLocation()) : name + ": ";
             throw new ConfigException(loc + "not valid YAML: " + firstLine(e.getMessage()));
+        } catch (org.yaml.snakeyaml.error.MarkedYAMLException e) {
+            var mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            String loc = mark == null ? name + ": " : name + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1) + ": ";
+            throw new ConfigException(loc + "not valid YAML: " + firstLine(e.getContext() != null ? e.getContext() : e.getProblem()));
+        } catch (org.yaml.snakeyaml.error.YAMLException e) {
+            throw new ConfigException(name + ": not valid YAML: " + firstLine(e.getMessage()));
         }
         return new Config(out);
+    }
+
+    /**
+     * YAML as the config needs it: duplicate keys are errors (STRICT_DUPLICATE_DETECTION), and the parser's own
+     * limits sit just above ours, so that our messages come first: size, nesting.
+     */
+    private static YAMLFactory yamlFactory() {
+        org.yaml.snakeyaml.LoaderOptions lo = new org.yaml.snakeyaml.LoaderOptions();
+        lo.setCodePointLimit(MAX_FILE_BYTES + 1);
+        lo.setNestingDepthLimit(MAX_DEPTH + 1);
+        lo.setAllowDuplicateKeys(false);
+        return YAMLFactory.builder().loaderOptions(lo)
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+    }
+
+    /**
+     * Anchors and aliases are refused: Jackson reads an alias as its anchor's name (`*h` as "h") and drops
+     * anchors on plain values, so they cannot be supported faithfully. A first pass over SnakeYAML's events
+     * (linear, like the second) finds both with their line.
+     */
+    private static void rejectAnchors(String yaml, String name) {
+        org.yaml.snakeyaml.LoaderOptions lo = new org.yaml.snakeyaml.LoaderOptions();
+        lo.setCodePointLimit(MAX_FILE_BYTES + 1);
+        lo.setNestingDepthLimit(MAX_DEPTH + 1);
+        var events = new org.yaml.snakeyaml.parser.ParserImpl(new org.yaml.snakeyaml.reader.StreamReader(yaml), lo);
+        while (events.peekEvent() != null) {
+            org.yaml.snakeyaml.events.Event e = events.getEvent();
+            if (e instanceof org.yaml.snakeyaml.events.NodeEvent n && n.getAnchor() != null) {
+                var mark = e.getStartMark();
+                throw new ConfigException(name + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1) + ": YAML "
+                        + "anchors and aliases (&name, *name) are not supported in the config: write the value out");
+            }
+            if (e instanceof org.yaml.snakeyaml.events.StreamEndEvent) {
+                break;
+            }
+        }
+    }
+
+    /** Mappings and lists nest at most {@link #MAX_DEPTH} deep. */
+    private static void checkDepth(JsonParser p, String name) {
+        if (p.getParsingContext().getNestingDepth() > MAX_DEPTH) {
+            throw new ConfigException(where(name, p.currentTokenLocation()) + "nested deeper than " + MAX_DEPTH + " levels");
+        }
     }
 
     private static void walkObject(JsonParser p, String prefix, String name, Map<String, Value> out) throws IOException {
@@ -89,19 +149,20 @@ public final class Config {
             String key = prefix + p.currentName();
             JsonLocation keyLoc = p.currentTokenLocation();
             JsonToken v = p.nextToken();
+            checkDepth(p, name);
             ConfigSchema.Kind kind = ConfigSchema.kindOf(key);
             if (v == JsonToken.START_OBJECT) {
                 if (kind != null && kind != ConfigSchema.Kind.SECTION && kind != ConfigSchema.Kind.PARAM) {
                     throw new ConfigException(where(name, keyLoc) + key + ": expected " + kind.describe() + ", got a mapping");
                 }
                 if (kind == null && !ConfigSchema.isSectionOrOpen(key)) {
-                    throw new ConfigException(where(name, keyLoc) + "unknown key '" + key + "'" + ConfigSchema.hint(key));
+                    throw new ConfigException(where(name, keyLoc) + "unknown key '" + ConfigSchema.shown(key) + "'" + ConfigSchema.hint(key));
                 }
                 walkObject(p, key + ".", name, out);
                 continue;
             }
             if (kind == null) {
-                throw new ConfigException(where(name, keyLoc) + "unknown key '" + key + "'" + ConfigSchema.hint(key));
+                throw new ConfigException(where(name, keyLoc) + "unknown key '" + ConfigSchema.shown(key) + "'" + ConfigSchema.hint(key));
             }
             if (kind == ConfigSchema.Kind.SECTION) {
                 if (v == JsonToken.VALUE_NULL) {
@@ -114,6 +175,7 @@ public final class Config {
                 List<String> list = new ArrayList<>();
                 JsonToken e;
                 while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                    checkDepth(p, name);
                     if (e == JsonToken.START_OBJECT || e == JsonToken.START_ARRAY) {
                         throw new ConfigException(where(name, p.currentTokenLocation()) + key + ": list items must be plain values");
                     }

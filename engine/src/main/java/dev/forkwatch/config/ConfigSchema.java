@@ -1,5 +1,6 @@
 package dev.forkwatch.config;
 
+import dev.forkwatch.event.Text;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +16,14 @@ import java.util.Set;
 public final class ConfigSchema {
     public static final String PARAMS = "params.";
     private static final String HEADERS = "outputs.webhook.headers.";
+    /** How much of a bad value or key an error message quotes. */
+    static final int MAX_SHOWN = 80;
+
+    /** Text from the config as an error message quotes it: one line ({@link Text#printable}), at most 80 characters. */
+    static String shown(String s) {
+        String cut = s.length() > MAX_SHOWN ? s.substring(0, MAX_SHOWN) + "..." : s;
+        return Text.printable(cut);
+    }
 
     /** The type of a key, and how its text is converted. */
     public enum Kind {
@@ -54,13 +63,15 @@ public final class ConfigSchema {
                     try {
                         yield Long.parseLong(s.trim());
                     } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("expected a whole number, got '" + s + "'");
+                        throw new IllegalArgumentException(s.trim().matches("-?\\d+")
+                                ? "whole number '" + shown(s) + "' is out of range (at most " + Long.MAX_VALUE + ")"
+                                : "expected a whole number, got '" + shown(s) + "'");
                     }
                 }
                 case BOOL -> switch (s.trim().toLowerCase(Locale.ROOT)) {
                     case "true" -> Boolean.TRUE;
                     case "false" -> Boolean.FALSE;
-                    default -> throw new IllegalArgumentException("expected true or false, got '" + s + "'");
+                    default -> throw new IllegalArgumentException("expected true or false, got '" + shown(s) + "'");
                 };
                 case DURATION -> Durations.parseNanos(s);
                 case OUTPUT_FORMAT -> oneOf(s, Set.of("text", "json"));
@@ -73,7 +84,7 @@ public final class ConfigSchema {
         private String oneOf(String s, Set<String> allowed) {
             String v = s.trim().toLowerCase(Locale.ROOT);
             if (!allowed.contains(v)) {
-                throw new IllegalArgumentException("expected " + describe() + ", got '" + s + "'");
+                throw new IllegalArgumentException("expected " + describe() + ", got '" + shown(s) + "'");
             }
             return v;
         }
@@ -161,6 +172,9 @@ public final class ConfigSchema {
 
     /** " (did you mean 'x'?)" for a near miss, or "". */
     static String hint(String key) {
+        if (key.length() > MAX_SHOWN) {
+            return ""; // no near miss, and the edit distance would cost length squared
+        }
         List<String> close = new ArrayList<>();
         for (String k : KEYS.keySet()) {
             if (EditDistance.of(k, key) <= 2) {

@@ -14,7 +14,10 @@ public final class Durations {
     public static long parseNanos(String text) {
         Matcher m = P.matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("expected a duration like 5s, 100ms, 2m or 1h, got '" + text + "'");
+            throw new IllegalArgumentException("expected a duration like 5s, 100ms, 2m or 1h, got '" + ConfigSchema.shown(text) + "'");
+        }
+        if (m.group(1).length() > 18) {
+            throw outOfRange(text);
         }
         long n = Long.parseLong(m.group(1));
         long unit = switch (m.group(2)) {
@@ -25,7 +28,16 @@ public final class Durations {
             case "m" -> 60_000_000_000L;
             default -> 3_600_000_000_000L;
         };
-        return Math.multiplyExact(n, unit);
+        try {
+            return Math.multiplyExact(n, unit);
+        } catch (ArithmeticException e) {
+            throw outOfRange(text);
+        }
+    }
+
+    private static IllegalArgumentException outOfRange(String text) {
+        return new IllegalArgumentException("duration '" + ConfigSchema.shown(text) + "' is too long: at most "
+                + (Long.MAX_VALUE / 3_600_000_000_000L) + "h (2^63 ns)");
     }
 
     public static java.time.Duration parse(String text) {

@@ -3,6 +3,7 @@ package dev.forkwatch.rules;
 import dev.forkwatch.alert.Alert;
 import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.config.Config;
+import dev.forkwatch.config.ConfigException;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
 import java.util.concurrent.TimeUnit;
@@ -40,8 +41,12 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     /** The engine: section of the config. */
     public record Settings(long allowanceNs, long retentionNs, long maxFacts, String hostname) {
         public static Settings from(Config c) {
-            return new Settings(c.nanos("engine.reorder_allowance"), c.nanos("engine.event_retention"),
-                    c.integer("engine.max_facts"), Hostname.orLocal(c.string("engine.hostname")));
+            long maxFacts = c.integer("engine.max_facts");
+            if (maxFacts < 1) {
+                throw new ConfigException(c.origin("engine.max_facts") + ": engine.max_facts: expected at least 1, got " + maxFacts);
+            }
+            return new Settings(c.nanos("engine.reorder_allowance"), c.nanos("engine.event_retention"), maxFacts,
+                    Hostname.orLocal(c.string("engine.hostname")));
         }
     }
 

@@ -171,6 +171,52 @@ class BadInputTest {
         assertThat(r.err()).contains(cfg + ":3:1: parameter 'params.vfork.stall_treshold' is not used by any rule");
     }
 
+    static Stream<Arguments> badConfigs() {
+        String digits = "9".repeat(2_000);
+        return Stream.of(
+                Arguments.of("engine:\n  reorder_allowance: 100ms\n  reorder_allowance: 5s\n", ":3:20: not valid YAML: Duplicate field 'reorder_allowance'"),
+                Arguments.of("engine:\n  max_facts: 5\nengine:\n  hostname: x\n", ":3:7: not valid YAML: Duplicate field 'engine'"),
+                Arguments.of("engine:\n  hostname: &h box\noutputs:\n  webhook:\n    spool_dir: *h\n", ":2:13: YAML anchors and aliases (&name, *name) are not supported"),
+                Arguments.of("outputs:\n  webhook:\n    spool_dir: *h\n", ":3:16: YAML anchors and aliases"),
+                Arguments.of("params:\n  vfork:\n    stall_threshold: 9999999999999h\n", "c.yaml:3): duration '9999999999999h' is too long"),
+                Arguments.of("engine:\n  event_retention: " + digits + "s\n", "engine.event_retention: duration '999"),
+                Arguments.of("engine:\n  max_facts: " + digits + "\n", "engine.max_facts: whole number '999"),
+                Arguments.of("engine:\n  max_facts: 0\n", ":2: engine.max_facts: expected at least 1, got 0"),
+                Arguments.of("engine:\n  hostname: \"a\\u001b[31mb\"\n  " + "x".repeat(500) + ": 1\n", "unknown key 'engine.xxxx"),
+                Arguments.of("engine:\n  " + "x".repeat(5_000) + ": 1\n", ":2:5003: not valid YAML: mapping values are not allowed here"),
+                Arguments.of("params:\n  x:\n" + nested(20) + "\n", "nested deeper than 16 levels"));
+    }
+
+    /** {@code depth} levels of nested mappings below params.x. */
+    static String nested(int depth) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < depth; i++) {
+            sb.append("  ".repeat(i + 2)).append("k").append(i).append(":\n");
+        }
+        return sb.append("  ".repeat(depth + 2)).append("v: 1").toString();
+    }
+
+    @ParameterizedTest
+    @MethodSource("badConfigs")
+    void badConfigIsExit2WithTheLine(String yaml, String expected) throws IOException {
+        Path cfg = dir.resolve("c.yaml");
+        Files.writeString(cfg, yaml);
+        Cli.Result r = Cli.run("replay", "--config", cfg.toString(), Cli.sample("mixed.jsonl"));
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(cfg.toString()).contains(expected).doesNotContain("internal error");
+        assertThat(r.err().lines()).as("messages quote a bounded part of the input").allMatch(l -> l.length() < 400);
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void hugeConfigFileIsRefusedBeforeParsing() throws IOException {
+        Path cfg = dir.resolve("c.yaml");
+        Files.writeString(cfg, "# " + "x".repeat(2 << 20) + "\n");
+        Cli.Result r = Cli.run("check", "--config", cfg.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(cfg + ": config file larger than 1048576 bytes");
+    }
+
     @Test
     void missingConfigFile() {
         Cli.Result r = Cli.run("check", "--config", dir.resolve("x.yaml").toString());
