@@ -19,10 +19,9 @@ public final class ConfigSchema {
     /** How much of a bad value or key an error message quotes. */
     static final int MAX_SHOWN = 80;
 
-    /** Text from the config as an error message quotes it: one line ({@link Text#printable}), at most 80 characters. */
+    /** Text from the config as an error message quotes it ({@link Text#shown}). */
     static String shown(String s) {
-        String cut = s.length() > MAX_SHOWN ? s.substring(0, MAX_SHOWN) + "..." : s;
-        return Text.printable(cut);
+        return Text.shown(s, MAX_SHOWN);
     }
 
     /** The type of a key, and how its text is converted. */

@@ -112,6 +112,21 @@ public final class Text {
         return sb.toString();
     }
 
+    /**
+     * A field or input text as an error message quotes it: at most {@code max} characters (then "..."), made
+     * {@link #printable}. A message about hostile input never carries all of it, nor a control character.
+     */
+    public static String shown(String s, int max) {
+        if (s == null) {
+            return null;
+        }
+        int end = s.length() > max ? max : s.length();
+        if (end < s.length() && end > 0 && Character.isHighSurrogate(s.charAt(end - 1))) {
+            end--; // never split a pair
+        }
+        return printable(s.substring(0, end)) + (end < s.length() ? "..." : "");
+    }
+
     /** True for characters {@link #printable} escapes: C0, DEL, C1, and lone surrogates. */
     public static boolean isControl(char c) {
         return c < 0x20 || (c >= 0x7f && c <= 0x9f) || Character.isSurrogate(c);

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every kind of bad input: a clear message naming the place, exit code 2, and no partial run. */
 class BadInputTest {
+    static final String EXIT = "{\"type\":\"exit\",\"ts\":1764300000001000000,\"pid\":2201";
     static final String VF = "{\"type\":\"vfork\",\"ts\":1764300000000000000,\"pid\":2201,\"ppid\":2200,\"uid\":1000,\"comm\":\"make\"}";
 
     static final String EX = "{\"type\":\"exec\",\"ts\":1764300000000000001,\"pid\":2201,\"comm\":\"sh\",\"filename\":\"/bin/sh\"";
@@ -37,13 +38,26 @@ class BadInputTest {
                 Arguments.of(EX + ",\"args\":\"sh -c x\"}", ":2: field 'args' must be an array of strings"),
                 Arguments.of(EX + ",\"args\":[\"sh\",1]}", ":2: field 'args' must be an array of strings"),
                 Arguments.of(EX + ",\"exec_index\":\"2\"}", ":2: field 'exec_index' must be an integer"),
-                Arguments.of(EX + ",\"exec_index\":0}", ":2: field 'exec_index' must be 1 or more"),
+                Arguments.of(EX + ",\"exec_index\":0}", ":2: field 'exec_index' out of range: 0 (expected 1 to"),
                 Arguments.of(EX + ",\"euid\":4294967296}", ":2: field 'euid' out of range"),
                 Arguments.of(EX + ",\"exe_from_memfd\":1}", ":2: field 'exe_from_memfd' must be true or false"),
                 Arguments.of(EX + ",\"exe_path\":[]}", ":2: field 'exe_path' must be a string"),
                 Arguments.of(VF.replace("}", ",\"login_uid\":-2}"), ":2: field 'login_uid' out of range"),
                 Arguments.of(VF.replace("}", ",\"ancestors\":{}}"), ":2: field 'ancestors' must be an array of strings"),
-                Arguments.of(VF.replace("}", ",\"container_id\":12}"), ":2: field 'container_id' must be a string"));
+                Arguments.of(VF.replace("}", ",\"container_id\":12}"), ":2: field 'container_id' must be a string"),
+                // limits and ranges (docs/events.md, "Limits"): the reproductions
+                Arguments.of(EXIT + ",\"exit_code\":4294967423}", ":2: field 'exit_code' out of range: 4294967423 (expected 0 to 255)"),
+                Arguments.of(EXIT + ",\"signal\":65}", ":2: field 'signal' out of range: 65 (expected 0 to 64)"),
+                Arguments.of("{\"type\":\"exit\",\"ts\":-9223372036854775808,\"pid\":3}", ":2: field 'ts' out of range: -9223372036854775808"),
+                Arguments.of("{\"type\":\"exit\",\"ts\":9223372036854775807,\"pid\":3}", ":2: field 'ts' out of range"),
+                Arguments.of("{\"type\":\"exit\",\"ts\":1764300000000000000,\"pid\":99999999999999999999}", ":2: field 'pid' is out of range: 99999999999999999999"),
+                Arguments.of("{\"type\":\"exit\",\"ts\":1764300000000000000,\"pid\":2201,\"type\":\"exec\"}", ":2: duplicate key 'type'"),
+                Arguments.of(EXIT + ",\"x\":" + "9".repeat(2_000) + "}", ":2: number longer than 20 characters"),
+                Arguments.of(EXIT + ",\"x\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}", ":2: JSON nested deeper than 16 levels"),
+                Arguments.of(EXIT + ",\"x\":\"" + "a".repeat(50 << 20) + "\"}", ":2: line longer than 1048576 characters"),
+                Arguments.of(VF.replace("make", "m".repeat(65)), ":2: field 'comm' is longer than 64 characters (65)"),
+                Arguments.of(EX + ",\"args\":[" + "\"a\",".repeat(4_096) + "\"a\"]}", ":2: field 'args' is too long"),
+                Arguments.of("{\"type\":\"\\u001b[2J\\nfake\",\"ts\":1}", ":2: unknown event type '\\x1b[2J\\x0afake'"));
     }
 
     @ParameterizedTest
