@@ -57,6 +57,8 @@ public final class TraceReader implements EventSource {
         }
         try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
             read(r, name, receiver);
+        } catch (IOException e) {
+            throw new TraceFormatException(name + ": cannot read trace: " + e.getMessage()); // e.g. a directory
         }
     }
 

@@ -84,6 +84,13 @@ class BadInputTest {
     }
 
     @Test
+    void aDirectoryAsTraceIsBadInput() {
+        Cli.Result r = Cli.run("replay", dir.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(dir + ": cannot read trace");
+    }
+
+    @Test
     void missingTraceFile() {
         Cli.Result r = Cli.run("replay", dir.resolve("nope.jsonl").toString());
         assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
