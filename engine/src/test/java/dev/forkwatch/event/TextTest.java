@@ -44,4 +44,12 @@ class TextTest {
         assertThat(Text.printable("ok \uD83D\uDE00")).isEqualTo("ok \uD83D\uDE00");
         assertThat(Text.printable("lone \uD800 x")).isEqualTo("lone \\ud800 x");
     }
+
+    @Test
+    void shownQuotesABoundedEscapedPrefix() {
+        assertThat(Text.shown("abc", 5)).isEqualTo("abc");
+        assertThat(Text.shown("a\nbcdef", 3)).isEqualTo("a\\x0ab...");
+        assertThat(Text.shown("x".repeat(50_000_000), 80)).hasSize(83);
+        assertThat(Text.shown("ab\uD83D\uDE00", 3)).isEqualTo("ab...");
+    }
 }
