@@ -107,6 +107,12 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     }
 
     /** ", N held back in M summaries" for the summary line when aggregation is on, else "". */
+    /** ", N dropped as too late, M child(ren) evicted (engine.max_facts)" for the summary line, each part only when not 0. */
+    static String engineLosses(RuleEngine.Stats s) {
+        return (s.lateDropped() == 0 ? "" : ", " + s.lateDropped() + " dropped as too late")
+                + (s.evicted() == 0 ? "" : ", " + s.evicted() + " child(ren) evicted (engine.max_facts)");
+    }
+
     static String heldBack(Pipeline p) {
         return p.aggregator().map(a -> ", " + a.heldBack() + " held back in " + a.summaries() + " summaries").orElse("");
     }

@@ -49,10 +49,9 @@ final class ReplayCommand implements Callable<Integer> {
                 p.finish();
             }
             RuleEngine.Stats s = p.engine().stats();
-            main.err.printf("forkwatch: replayed %d events from %d file(s): %d alert(s), %d late event(s), %d dropped "
-                    + "as too late, %d child(ren) evicted (engine.max_facts)%s%n",
-                    s.events(), files.size(), s.alerts(), s.late(), s.lateDropped(), s.evicted(),
-                    Pipeline.heldBack(p) + p.disabledNote());
+            main.err.printf("forkwatch: replayed %d events from %d file(s): %d alert(s), %d late event(s)%s%n",
+                    s.events(), files.size(), s.alerts(), s.late(),
+                    Pipeline.engineLosses(s) + Pipeline.heldBack(p) + p.disabledNote());
         }
         return Pipeline.report(sink, main.err); // 5 when alerts were lost, 4 when left in the spool
     }

@@ -114,9 +114,8 @@ final class RunCommand implements Callable<Integer> {
             RuleEngine.Stats s = pipeline.engine().stats();
             KernelCounters k = source.counters();
             main.err.printf("forkwatch: stopped: %d event(s), %d alert(s), %d lost record(s), %d untracked child(ren), "
-                    + "%d record(s) sent by the kernel, %d late event(s), %d dropped as too late, %d child(ren) evicted "
-                    + "(engine.max_facts)%s%n", s.events(), s.alerts(), k.lost(), k.overflow(), k.sent(), s.late(),
-                    s.lateDropped(), s.evicted(), Pipeline.heldBack(pipeline) + pipeline.disabledNote());
+                    + "%d record(s) sent by the kernel, %d late event(s)%s%n", s.events(), s.alerts(), k.lost(), k.overflow(),
+                    k.sent(), s.late(), Pipeline.engineLosses(s) + Pipeline.heldBack(pipeline) + pipeline.disabledNote());
         }
         return Pipeline.report(sink, main.err); // 5 when alerts were lost, 4 when left in the spool
     }

@@ -1,11 +1,11 @@
 package dev.forkwatch.rules;
 
 import dev.forkwatch.alert.Alert;
+import dev.forkwatch.alert.AlertIds;
 import dev.forkwatch.alert.Priority;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
@@ -59,7 +59,7 @@ final class EngineNotice {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put(field, pending);
         f.put(field + "_total", total);
-        out.accept(new Alert(UUID.randomUUID().toString(), nowNs, rule, priority, message.text(pending, total), f,
+        out.accept(new Alert(AlertIds.engine(rule, nowNs, f), nowNs, rule, priority, message.text(pending, total), f,
                 List.of("forkwatch", "data_loss"), hostname));
         raised++;
         pending = 0;
