@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.forkwatch.event.Text;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -204,9 +205,10 @@ public final class Config {
         return name + ":" + loc.getLineNr() + ":" + loc.getColumnNr() + ": ";
     }
 
+    /** A parser's message as ours quotes it: its first line, bounded and escaped (it may quote the input). */
     private static String firstLine(String s) {
         int i = s == null ? -1 : s.indexOf('\n');
-        return i < 0 ? String.valueOf(s) : s.substring(0, i);
+        return Text.shown(i < 0 ? String.valueOf(s) : s.substring(0, i), 200);
     }
 
     /** This config with {@code over}'s keys replacing ours. */
