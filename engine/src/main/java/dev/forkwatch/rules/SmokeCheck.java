@@ -33,7 +33,8 @@ public final class SmokeCheck {
     /** The problems found; empty when the pack ran the smoke trace cleanly. */
     public static List<RuleError> run(RulePack pack, long allowanceNs, long retentionNs) {
         List<Alert> alerts = new ArrayList<>();
-        try (RuleEngine engine = new RuleEngine(pack, allowanceNs, retentionNs, "smoke", alerts::add)) {
+        try (RuleEngine engine = new RuleEngine(pack,
+                new RuleEngine.Settings(allowanceNs, retentionNs, RuleEngine.UNBOUNDED, "smoke"), alerts::add)) {
             for (Event e : trace()) {
                 engine.event(e);
             }
