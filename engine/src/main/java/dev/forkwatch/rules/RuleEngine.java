@@ -169,6 +169,11 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         return java.util.Collections.unmodifiableSet(guard.disabled());
     }
 
+    /** The rule whose consequence is running now, or null; safe to read from any thread (a rule stuck in a loop). */
+    public String firingRule() {
+        return guard.firing();
+    }
+
     @Override
     public void close() {
         session.dispose();

@@ -14,6 +14,7 @@ import org.drools.core.common.InternalWorkingMemory;
 import org.kie.api.KieBase;
 import org.kie.api.definition.KiePackage;
 import org.kie.api.definition.rule.Rule;
+import org.kie.api.event.rule.AfterMatchFiredEvent;
 import org.kie.api.event.rule.BeforeMatchFiredEvent;
 import org.kie.api.event.rule.DefaultAgendaEventListener;
 import org.kie.api.event.rule.DefaultRuleRuntimeEventListener;
@@ -62,6 +63,8 @@ final class RuleGuard {
     private final Map<String, List<FactHandle>> insertedBy = new HashMap<>();
     private final Set<String> runaway = new TreeSet<>();
     private long budget;
+    /** The rule whose consequence runs now, or null: read from another thread to name a rule that never returns. */
+    private volatile String firing;
 
     RuleGuard(KieSession session, RulePack pack, RuleFailures failures, LongSupplier clockNs) {
         this.session = session;
@@ -82,8 +85,19 @@ final class RuleGuard {
             @Override
             public void beforeMatchFired(BeforeMatchFiredEvent e) {
                 unflushed.clear();
+                firing = e.getMatch().getRule().getName();
+            }
+
+            @Override
+            public void afterMatchFired(AfterMatchFiredEvent e) {
+                firing = null;
             }
         });
+    }
+
+    /** The rule whose consequence is running now, or null; safe to read from any thread. */
+    String firing() {
+        return firing;
     }
 
     /** Rules taken out of this session for failing, by name. */

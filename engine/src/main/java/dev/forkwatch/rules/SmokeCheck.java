@@ -6,10 +6,15 @@ import dev.forkwatch.event.Exec;
 import dev.forkwatch.event.Exit;
 import dev.forkwatch.event.Vfork;
 import dev.forkwatch.event.VforkReturn;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,18 +35,56 @@ public final class SmokeCheck {
     private SmokeCheck() {
     }
 
+    /**
+     * How long the smoke run may take: far above what a pack needs (well under a second when the machine is idle),
+     * short enough that a rule stuck in a loop is reported instead of hanging {@code check} or the start of {@code run}.
+     */
+    static final Duration LIMIT = Duration.ofSeconds(30);
+
     /** The problems found; empty when the pack ran the smoke trace cleanly. */
     public static List<RuleError> run(RulePack pack, long allowanceNs, long retentionNs) {
+        return run(pack, allowanceNs, retentionNs, LIMIT);
+    }
+
+    static List<RuleError> run(RulePack pack, long allowanceNs, long retentionNs, Duration limit) {
         List<Alert> alerts = new ArrayList<>();
-        try (RuleEngine engine = new RuleEngine(pack,
-                new RuleEngine.Settings(allowanceNs, retentionNs, RuleEngine.UNBOUNDED, "smoke"), alerts::add)) {
+        RuleEngine engine = new RuleEngine(pack,
+                new RuleEngine.Settings(allowanceNs, retentionNs, RuleEngine.UNBOUNDED, "smoke"), alerts::add);
+        FutureTask<Void> task = new FutureTask<>(() -> {
             for (Event e : trace()) {
                 engine.event(e);
             }
             // Past every window the default pack knows, and past the longest @expires of its helper facts.
             engine.clock(T0 + 15 * 60_000 * MS);
             engine.finish();
+            return null;
+        });
+        // A thread of its own, so that a consequence that never returns can be reported: Java cannot stop it, so it
+        // is a daemon left behind with its session, and the pack is refused.
+        Thread runner = new Thread(task, "forkwatch-smoke-run");
+        runner.setDaemon(true);
+        runner.start();
+        try {
+            task.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException stuck) {
+            String rule = engine.firingRule();
+            String what = "did not finish forkwatch's smoke trace within " + limit.toSeconds() + "s";
+            return List.of(rule == null
+                    ? new RuleError("(rule pack)", 1, 1, "the pack " + what + ": a condition never returns")
+                    : error(pack, rule, what + ": its consequence never returns (a loop?)"));
+        } catch (ExecutionException failed) {
+            if (failed.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (failed.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(failed.getCause());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during the smoke run", interrupted);
         }
+        engine.close();
         Map<String, RuleError> errors = new LinkedHashMap<>();
         for (Alert a : alerts) {
             if (a.rule().equals(RuleFailures.RULE)) {
