@@ -30,6 +30,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     private final RuleEngine engine;
     private final Telemetry telemetry;
     private long lateReported;
+    private long evictedReported;
     private long failuresReported;
     private boolean closed;
 
@@ -106,13 +107,13 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         return Optional.ofNullable(aggregator);
     }
 
-    /** ", N held back in M summaries" for the summary line when aggregation is on, else "". */
     /** ", N dropped as too late, M child(ren) evicted (engine.max_facts)" for the summary line, each part only when not 0. */
     static String engineLosses(RuleEngine.Stats s) {
         return (s.lateDropped() == 0 ? "" : ", " + s.lateDropped() + " dropped as too late")
                 + (s.evicted() == 0 ? "" : ", " + s.evicted() + " child(ren) evicted (engine.max_facts)");
     }
 
+    /** ", N held back in M summaries" for the summary line when aggregation is on, else "". */
     static String heldBack(Pipeline p) {
         return p.aggregator().map(a -> ", " + a.heldBack() + " held back in " + a.summaries() + " summaries").orElse("");
     }
@@ -137,8 +138,11 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
             // The live source calls this every drain: the engine thread publishes its state, the scrape reads it.
             RuleEngine.Stats st = engine.stats();
             telemetry.engineState(engine.clockNs(), st.inSession());
-            telemetry.lateEvents(st.late() - lateReported);
-            lateReported = st.late();
+            // every late event, inserted or dropped
+            telemetry.lateEvents(st.late() + st.lateDropped() - lateReported);
+            lateReported = st.late() + st.lateDropped();
+            telemetry.factsEvicted(st.evicted() - evictedReported);
+            evictedReported = st.evicted();
             telemetry.ruleFailures(engine.ruleFailures() - failuresReported);
             failuresReported = engine.ruleFailures();
             telemetry.rulesDisabled(engine.disabledRules().size());
