@@ -3,11 +3,7 @@ package dev.forkwatch.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forkwatch.alert.Alert;
-import dev.forkwatch.config.Config;
-import dev.forkwatch.rules.RuleEngine;
-import dev.forkwatch.rules.RulePack;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -24,51 +20,25 @@ class LiveContextRulesTest {
                 service_parents: [nginx, httpd, postgres, java]
             """;
 
+    static LiveRuleHarness harness;
     static Triggers triggers;
-    static Collector live;
-    static RuleEngine engine;
-    static final List<Alert> alerts = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        triggers = Triggers.build(Triggers.binDir());
-        Config cfg = Config.defaults().overlay(Config.parse(CONFIG, "test.yaml"));
-        engine = new RuleEngine(RulePack.load(cfg), cfg.nanos("engine.reorder_allowance"), TimeUnit.MINUTES.toNanos(2),
-                a -> {
-                    synchronized (alerts) {
-                        alerts.add(a);
-                        alerts.notifyAll();
-                    }
-                });
-        live = new Collector(LiveSource.open(LiveSourceTest.settings(ProbeMode.TRACEPOINT), m -> { }), engine);
+        harness = new LiveRuleHarness(CONFIG);
+        triggers = harness.triggers;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (live != null) {
-            live.close();
-        }
-        if (engine != null) {
-            engine.close();
+        if (harness != null) {
+            harness.close();
         }
     }
 
     /** Alerts whose proc.pid is {@code pid}: waits for {@code n} (max 6 s), then a settle time for extra ones. */
     static List<Alert> alertsFor(int pid, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
-        synchronized (alerts) {
-            while (matching(pid).size() < n && System.nanoTime() < deadline) {
-                alerts.wait(50);
-            }
-        }
-        Thread.sleep(300);
-        return matching(pid);
-    }
-
-    static List<Alert> matching(int pid) {
-        synchronized (alerts) {
-            return alerts.stream().filter(a -> Integer.valueOf(pid).equals(LiveRulesTest.num(a, "proc.pid"))).toList();
-        }
+        return harness.await(a -> Integer.valueOf(pid).equals(LiveRulesTest.num(a, "proc.pid")), n, 300);
     }
 
     @Test

@@ -3,15 +3,10 @@ package dev.forkwatch.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forkwatch.alert.Alert;
-import dev.forkwatch.config.Config;
 import dev.forkwatch.event.VforkReturn;
-import dev.forkwatch.rules.RuleEngine;
-import dev.forkwatch.rules.RulePack;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,41 +22,31 @@ class LiveRulesTest {
                 parent_blocked_threshold: 1s
             """;
 
+    static LiveRuleHarness harness;
     static Triggers triggers;
     static Collector live;
-    static RuleEngine engine;
-    static final List<Alert> alerts = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        triggers = Triggers.build(Triggers.binDir());
-        Config cfg = Config.defaults().overlay(Config.parse(CONFIG, "test.yaml"));
-        engine = new RuleEngine(RulePack.load(cfg), cfg.nanos("engine.reorder_allowance"), TimeUnit.MINUTES.toNanos(2),
-                a -> {
-                    synchronized (alerts) {
-                        alerts.add(a);
-                        alerts.notifyAll();
-                    }
-                });
-        live = new Collector(LiveSource.open(LiveSourceTest.settings(ProbeMode.TRACEPOINT), m -> { }), engine);
+        harness = new LiveRuleHarness(CONFIG);
+        triggers = harness.triggers;
+        live = harness.live;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (live != null) {
-            live.close();
-        }
-        if (engine != null) {
-            engine.close();
+        if (harness != null) {
+            harness.close();
         }
     }
 
     /** Alerts about any of {@code pids} (as proc.pid or proc.ppid). */
     static List<Alert> alertsAbout(Set<Integer> pids) {
-        Predicate<Alert> about = a -> pids.contains(num(a, "proc.pid")) || pids.contains(num(a, "proc.ppid"));
-        synchronized (alerts) {
-            return alerts.stream().filter(about).toList();
-        }
+        return harness.matching(about(pids));
+    }
+
+    static Predicate<Alert> about(Set<Integer> pids) {
+        return a -> pids.contains(num(a, "proc.pid")) || pids.contains(num(a, "proc.ppid"));
     }
 
     static Integer num(Alert a, String field) {
@@ -71,14 +56,7 @@ class LiveRulesTest {
 
     /** Waits until {@code n} alerts about the pids arrived (max 6 s), plus a settle time for any extra ones. */
     static List<Alert> awaitAlerts(Set<Integer> pids, int n, long settleMs) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
-        synchronized (alerts) {
-            while (alertsAbout(pids).size() < n && System.nanoTime() < deadline) {
-                alerts.wait(50);
-            }
-        }
-        Thread.sleep(settleMs);
-        return alertsAbout(pids);
+        return harness.await(about(pids), n, settleMs);
     }
 
     static Set<Integer> pids(Triggers.Run r) {
