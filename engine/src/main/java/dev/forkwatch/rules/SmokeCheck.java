@@ -73,6 +73,7 @@ public final class SmokeCheck {
                     ? new RuleError("(rule pack)", 1, 1, "the pack " + what + ": a condition never returns")
                     : error(pack, rule, what + ": its consequence never returns (a loop?)"));
         } catch (ExecutionException failed) {
+            engine.close(); // the run is over (it threw): its session can go, as after a clean run
             if (failed.getCause() instanceof RuntimeException r) {
                 throw r;
             }
