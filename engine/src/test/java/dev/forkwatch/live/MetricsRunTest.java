@@ -2,7 +2,7 @@ package dev.forkwatch.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.forkwatch.cli.Main;
+import dev.forkwatch.live.ForkwatchProcesses.Running;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,12 +11,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code forkwatch run --metrics}: /healthz from 503 to 200 at start, counters that move with the kernel's events. */
@@ -26,41 +24,13 @@ class MetricsRunTest {
     static Triggers triggers;
     @TempDir
     Path tmp;
-    Process fw;
+    @RegisterExtension
+    final ForkwatchProcesses forkwatch = new ForkwatchProcesses();
     final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     static void build() throws Exception {
         triggers = Triggers.build(Triggers.binDir());
-    }
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        if (fw != null) {
-            fw.destroyForcibly();
-            fw.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    /** Waits up to 60 s for a stderr line matching {@code p}. */
-    Matcher awaitErr(Path err, Pattern p) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            Matcher m = p.matcher(Files.readString(err));
-            if (m.find()) {
-                return m;
-            }
-            assertThat(fw.isAlive()).as(() -> "forkwatch exited: " + read(err)).isTrue();
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no " + p + " on stderr: " + read(err));
-    }
-
-    static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (Exception e) {
-            return e.toString();
-        }
     }
 
     HttpResponse<String> get(String hostPort, String path) throws Exception {
@@ -79,16 +49,13 @@ class MetricsRunTest {
 
     @Test
     void healthTurnsReadyAndCountersFollowTheEvents() throws Exception {
-        Path err = tmp.resolve("stderr");
-        fw = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--metrics", "0", "--output", "json")
-                .redirectError(err.toFile()).redirectOutput(tmp.resolve("stdout").toFile()).start();
-        String at = awaitErr(err, LISTEN).group(1);
+        Running fw = forkwatch.start(tmp, "run", "--metrics", "0", "--output", "json");
+        String at = fw.awaitErr(LISTEN).group(1);
         // Listening starts before the rules compile and the probes attach: not healthy yet.
         HttpResponse<String> first = get(at, "/healthz");
         assertThat(first.statusCode()).as(first.body()).isEqualTo(503);
         assertThat(first.body()).startsWith("starting");
-        int rules = Integer.parseInt(awaitErr(err, Pattern.compile("ready:.* (\\d+) rule\\(s\\) loaded")).group(1));
+        int rules = Integer.parseInt(fw.awaitErr(Pattern.compile("ready:.* (\\d+) rule\\(s\\) loaded")).group(1));
         assertThat(get(at, "/healthz").statusCode()).isEqualTo(200);
 
         String before = get(at, "/metrics").body();
@@ -114,16 +81,14 @@ class MetricsRunTest {
         assertThat(after).contains("jvm_threads_current");
         assertThat(loop.children()).hasSize(40);
 
-        fw.toHandle().destroy(); // SIGTERM
-        assertThat(fw.waitFor(20, TimeUnit.SECONDS)).isTrue();
-        assertThat(fw.exitValue()).isZero();
+        assertThat(fw.terminate()).isZero();
         try {
             get(at, "/healthz");
             throw new AssertionError("still listening after exit");
         } catch (ConnectException expected) {
             // the endpoint goes with the process
         }
-        List<String> out = Files.readAllLines(tmp.resolve("stdout"));
+        List<String> out = Files.readAllLines(fw.out());
         assertThat(out).filteredOn(l -> l.contains("\"proc.ppid\":" + loop.parent())).hasSize(2); // alert + summary
     }
 }

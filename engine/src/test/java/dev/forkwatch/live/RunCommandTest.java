@@ -7,10 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.forkwatch.cli.ExitCode;
 import dev.forkwatch.cli.Main;
-import java.io.BufferedReader;
+import dev.forkwatch.live.ForkwatchProcesses.Running;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,9 +17,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code forkwatch run} end to end, as its own process: ready line, alerts, SIGTERM, counters, --record. */
@@ -30,93 +29,12 @@ class RunCommandTest {
     static Triggers triggers;
     @TempDir
     Path tmp;
-    private final List<Process> started = new ArrayList<>();
+    @RegisterExtension
+    final ForkwatchProcesses forkwatch = new ForkwatchProcesses();
 
     @BeforeAll
     static void build() throws Exception {
         triggers = Triggers.build(Triggers.binDir());
-    }
-
-    @AfterEach
-    void cleanUp() throws InterruptedException {
-        for (Process p : started) {
-            p.destroyForcibly();
-            p.waitFor(5, TimeUnit.SECONDS);
-        }
-    }
-
-    /** A running forkwatch; stderr is collected on a thread, stdout into a file. */
-    final class Running {
-        final Process p;
-        final Path out;
-        final List<String> err = new ArrayList<>();
-
-        Running(List<String> prefix, String... args) throws IOException {
-            List<String> cmd = new ArrayList<>(prefix);
-            cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-            cmd.addAll(List.of(args));
-            out = tmp.resolve("stdout-" + started.size());
-            p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).start();
-            started.add(p);
-            Thread t = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        synchronized (err) {
-                            err.add(line);
-                            err.notifyAll();
-                        }
-                    }
-                } catch (IOException e) {
-                    // process gone
-                }
-            });
-            t.setDaemon(true);
-            t.start();
-        }
-
-        /** Waits (max 60 s: the rules compile first) for a stderr line containing {@code s}. */
-        String awaitErr(String s) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            synchronized (err) {
-                while (System.nanoTime() < deadline && p.isAlive() || !err.isEmpty()) {
-                    for (String l : err) {
-                        if (l.contains(s)) {
-                            return l;
-                        }
-                    }
-                    if (!p.isAlive() || System.nanoTime() >= deadline) {
-                        break;
-                    }
-                    err.wait(100);
-                }
-            }
-            throw new AssertionError("no stderr line with '" + s + "'; stderr: " + errText());
-        }
-
-        String errText() {
-            synchronized (err) {
-                return String.join("\n", err);
-            }
-        }
-
-        int terminate() throws InterruptedException {
-            p.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its stderr
-            assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
-            Thread.sleep(100); // let the stderr reader catch up
-            return p.exitValue();
-        }
-
-        List<JsonNode> alerts() throws IOException {
-            List<JsonNode> a = new ArrayList<>();
-            for (String line : Files.readAllLines(out)) {
-                if (!line.isBlank()) {
-                    a.add(JSON.readTree(line));
-                }
-            }
-            return a;
-        }
     }
 
     static Integer pid(JsonNode alert) {
@@ -128,8 +46,8 @@ class RunCommandTest {
     void liveAlertsEqualTheReplayOfTheRecording() throws Exception {
         Path cfg = Files.writeString(tmp.resolve("fast.yaml"), "params:\n  vfork:\n    stall_threshold: 1s\n");
         Path rec = tmp.resolve("rec.jsonl");
-        Running fw = new Running(List.of(), "run", "--config", cfg.toString(), "--output", "json", "--record", rec.toString());
-        assertThat(fw.awaitErr("ready")).contains("tracepoint");
+        Running fw = forkwatch.start(tmp, "run", "--config", cfg.toString(), "--output", "json", "--record", rec.toString());
+        assertThat(fw.awaitReady()).contains("tracepoint");
         Triggers.Run noExec = triggers.run("vforker", "vfork", "exit:127");
         Triggers.Run stall = triggers.run("vforker", "vfork", "sleep:1300");
         Triggers.Run ok = triggers.run("vforker", "vfork", "exec:/bin/true");
@@ -161,8 +79,8 @@ class RunCommandTest {
     @Test
     void aCrashLoopingChildCollapsesIntoOneAlertAndOneSummary() throws Exception {
         Path rec = tmp.resolve("loop.jsonl");
-        Running fw = new Running(List.of(), "run", "--output", "json", "--record", rec.toString());
-        fw.awaitErr("ready");
+        Running fw = forkwatch.start(tmp, "run", "--output", "json", "--record", rec.toString());
+        fw.awaitReady();
         Triggers.Run loop = triggers.run("vforker", "vfork", "exit:1", "300"); // a service whose child keeps failing
         Thread.sleep(500);
         assertThat(fw.terminate()).isEqualTo(ExitCode.OK);
@@ -226,9 +144,9 @@ class RunCommandTest {
                 end
                 """);
         Path rules = Path.of(System.getProperty("forkwatch.root", "..")).resolve("rules").toAbsolutePath().normalize();
-        Running fw = new Running(List.of(), "run", "--config", cfg.toString(), "--output", "json",
+        Running fw = forkwatch.start(tmp, "run", "--config", cfg.toString(), "--output", "json",
                 "--rules", rules.toString(), "--rules", broken.toString());
-        fw.awaitErr("ready");
+        fw.awaitReady();
         Triggers.Run stall = triggers.run("vforker", "vfork", "sleep:1300");
         Thread.sleep(1_500);
         assertThat(fw.terminate()).isEqualTo(ExitCode.OK);
@@ -260,15 +178,13 @@ class RunCommandTest {
         Path cfg = Files.writeString(tmp.resolve("tiny.yaml"), "live:\n  ring_size_bytes: 4096\n  counter_poll: 100ms\n");
         // A background job of a non-interactive shell (as CI may run us) starts with SIGINT ignored, and the JVM
         // then leaves it ignored; reset it to the default so that this test's Ctrl-C reaches forkwatch.
-        List<String> sigintDefault = List.of("python3", "-c",
-                "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])");
-        Running fw = new Running(sigintDefault, "run", "--config", cfg.toString(), "--rules", rules.toString(), "--output", "json");
-        fw.awaitErr("ready");
+        Running fw = forkwatch.in(tmp).prefix("python3", "-c",
+                "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])").start("run", "--config", cfg.toString(), "--rules", rules.toString(), "--output", "json");
+        fw.awaitReady();
         triggers.run("vforker", "vfork", "exec:/bin/true", "200");
         Thread.sleep(500);
-        assertThat(Signals.INSTANCE.kill((int) fw.p.pid(), 2)).isZero(); // SIGINT (Ctrl-C) stops it cleanly too
-        assertThat(fw.p.waitFor(20, TimeUnit.SECONDS)).as(() -> "stopped within 20 s of SIGINT; stderr: " + fw.errText()).isTrue();
-        assertThat(fw.p.exitValue()).isEqualTo(ExitCode.OK);
+        assertThat(Signals.INSTANCE.kill((int) fw.pid(), 2)).isZero(); // SIGINT (Ctrl-C) stops it cleanly too
+        assertThat(fw.awaitExit(20)).as("stopped by SIGINT").isEqualTo(ExitCode.OK);
         String stopped = fw.awaitErr("stopped:");
         List<JsonNode> dropped = fw.alerts().stream().filter(a -> a.path("rule").asText().equals("Events dropped")).toList();
         assertThat(dropped).isNotEmpty();
@@ -281,9 +197,9 @@ class RunCommandTest {
     @Test
     void withoutCapabilitiesItIsAnEnvironmentError() throws Exception {
         // Root, but with every capability dropped: what an unprivileged user gets.
-        Running fw = new Running(List.of("setpriv", "--inh-caps=-all", "--bounding-set=-all", "--ambient-caps=-all"), "run");
-        assertThat(fw.p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(fw.p.exitValue()).isEqualTo(ExitCode.ENVIRONMENT);
+        Running fw = forkwatch.in(tmp).prefix("setpriv", "--inh-caps=-all", "--bounding-set=-all", "--ambient-caps=-all")
+                .start("run");
+        assertThat(fw.awaitExit(60)).isEqualTo(ExitCode.ENVIRONMENT);
         assertThat(fw.awaitErr("forkwatch:")).contains("need root").contains("CAP_BPF");
     }
 
@@ -363,23 +279,22 @@ class RunCommandTest {
         Path rules = Files.writeString(tmp.resolve("stuck.drl"), LOOPING_RULE);
         Path cfg = Files.writeString(tmp.resolve("grace.yaml"), "live:\n  stop_grace: 2s\n");
         Path rec = tmp.resolve("rec.jsonl");
-        Running fw = new Running(List.of(), "run", "--config", cfg.toString(), "--rules", rules.toString(),
+        Running fw = forkwatch.start(tmp, "run", "--config", cfg.toString(), "--rules", rules.toString(),
                 "--record", rec.toString());
-        fw.awaitErr("ready");
-        assertThat(bpfLinks(fw.p)).isPositive();
+        fw.awaitReady();
+        assertThat(bpfLinks(fw.process())).isPositive();
         Triggers.Run child = triggers.run("vforker", "vfork", "exit:3");
         // The vfork reaches the rules one drain plus the reorder allowance later; then the engine thread is stuck.
         Thread.sleep(1_000);
-        fw.p.toHandle().destroy(); // SIGTERM
+        fw.process().toHandle().destroy(); // SIGTERM
         // The links go first, while the stuck process is still alive (grace period 2 s).
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
-        while (bpfLinks(fw.p) > 0 && System.nanoTime() < deadline) {
+        while (bpfLinks(fw.process()) > 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(fw.p.isAlive()).as("still in its grace period").isTrue();
-        assertThat(bpfLinks(fw.p)).as("BPF links destroyed at SIGTERM").isZero();
-        assertThat(fw.p.waitFor(20, TimeUnit.SECONDS)).as(() -> "halted; stderr: " + fw.errText()).isTrue();
-        assertThat(fw.p.exitValue()).isEqualTo(ExitCode.HALTED);
+        assertThat(fw.isAlive()).as("still in its grace period").isTrue();
+        assertThat(bpfLinks(fw.process())).as("BPF links destroyed at SIGTERM").isZero();
+        assertThat(fw.awaitExit(20)).as("halted").isEqualTo(ExitCode.HALTED);
         assertThat(fw.awaitErr("halting")).contains("did not finish within 2000ms of SIGTERM").contains("exit code 6");
         // The recording was flushed before the halt: the vfork that got the rule stuck is in it.
         assertThat(Files.readString(rec)).contains("\"type\":\"vfork\"").contains("\"pid\":" + child.child() + ",");
@@ -388,11 +303,11 @@ class RunCommandTest {
     @Test
     void sighupIsIgnoredAndTheRecordingKeptFlushed() throws Exception {
         Path rec = tmp.resolve("rec.jsonl");
-        Running fw = new Running(List.of(), "run", "--record", rec.toString());
-        fw.awaitErr("ready");
+        Running fw = forkwatch.start(tmp, "run", "--record", rec.toString());
+        fw.awaitReady();
         assertThat(Files.getPosixFilePermissions(rec)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Triggers.Run first = triggers.run("vforker", "vfork", "exit:3");
-        assertThat(Signals.INSTANCE.kill((int) fw.p.pid(), 1)).isZero(); // SIGHUP
+        assertThat(Signals.INSTANCE.kill((int) fw.pid(), 1)).isZero(); // SIGHUP
         assertThat(fw.awaitErr("SIGHUP")).contains("ignored");
         Triggers.Run second = triggers.run("vforker", "vfork", "exit:4");
         // Flushed on every drain: both children are on disk while forkwatch runs.
@@ -401,11 +316,11 @@ class RunCommandTest {
             Thread.sleep(50);
         }
         assertThat(Files.readString(rec)).contains("\"pid\":" + first.child() + ",").contains("\"pid\":" + second.child() + ",");
-        assertThat(fw.p.isAlive()).isTrue();
+        assertThat(fw.isAlive()).isTrue();
         // SIGKILL loses nothing that was drained: the recording stays as it was on disk.
         String before = Files.readString(rec);
-        fw.p.destroyForcibly();
-        assertThat(fw.p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        fw.process().destroyForcibly();
+        fw.awaitExit(20);
         assertThat(Files.readString(rec)).startsWith(before);
     }
 

@@ -2,7 +2,7 @@ package dev.forkwatch.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.forkwatch.cli.Main;
+import dev.forkwatch.live.ForkwatchProcesses.Running;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,10 +14,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,19 +32,12 @@ class UnitCapabilitiesTest {
     static Triggers triggers;
     @TempDir
     Path tmp;
-    Process fw;
+    @RegisterExtension
+    final ForkwatchProcesses forkwatch = new ForkwatchProcesses();
 
     @BeforeAll
     static void build() throws Exception {
         triggers = Triggers.build(Triggers.binDir());
-    }
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        if (fw != null) {
-            fw.destroyForcibly();
-            fw.waitFor(10, TimeUnit.SECONDS);
-        }
     }
 
     static Set<String> unitSet(List<String> unit, String key) {
@@ -98,29 +90,20 @@ class UnitCapabilitiesTest {
             cp.add(dst.toString());
         }
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path err = tmp.resolve("stderr");
-        Path out = tmp.resolve("stdout");
-        fw = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                "--bounding-set=" + set, "--inh-caps=" + set, "--ambient-caps=" + set, "--no-new-privs",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", String.join(File.pathSeparator, cp), Main.class.getName(), "run", "--output", "json")
-                .directory(tmp.toFile()).redirectError(err.toFile()).redirectOutput(out.toFile()).start();
-        for (int i = 0; i < 900 && !Files.readString(err).contains("ready:"); i++) {
-            assertThat(fw.isAlive()).as(() -> "exited: " + MetricsRunTest.read(err)).isTrue();
-            Thread.sleep(100);
-        }
-        assertThat(Files.readString(err)).contains("ready: tracepoint probes attached");
+        Running fw = forkwatch.in(tmp).workDir(tmp).classpath(String.join(File.pathSeparator, cp)).jvmOptions("-Xmx256m")
+                .prefix("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--bounding-set=" + set,
+                        "--inh-caps=" + set, "--ambient-caps=" + set, "--no-new-privs")
+                .start("run", "--output", "json");
+        assertThat(fw.awaitReady()).contains("ready: tracepoint probes attached");
         Triggers.Run failed = triggers.run("vforker", "vfork", "exit:9");
         String child = "\"proc.pid\":" + failed.child() + ",";
-        for (int i = 0; i < 100 && !Files.readString(out).contains(child); i++) {
+        for (int i = 0; i < 100 && !Files.readString(fw.out()).contains(child); i++) {
             Thread.sleep(100);
         }
-        assertThat(Files.readAllLines(out)).filteredOn(l -> l.contains(child))
+        assertThat(Files.readAllLines(fw.out())).filteredOn(l -> l.contains(child))
                 .singleElement().asString().contains("Vfork child exited without exec");
         String status = Files.readString(Path.of("/proc/" + fw.pid() + "/status"));
         assertThat(status).contains("Uid:\t65534");
-        fw.toHandle().destroy();
-        assertThat(fw.waitFor(20, TimeUnit.SECONDS)).isTrue();
-        assertThat(fw.exitValue()).as(() -> MetricsRunTest.read(err)).isZero();
+        assertThat(fw.terminate()).as(fw::errText).isZero();
     }
 }
