@@ -1,12 +1,13 @@
 #!/bin/sh
 # Live-probe benchmark: overhead on a vfork+exec+wait loop (none / forkwatch / bpftrace peer, interleaved
 # rounds) and the record rate drained without loss. Run as root from anywhere; results: docs/performance.md.
-#   bench/live.sh [ROUNDS] [ITERATIONS]
+#   bench/live.sh [ROUNDS] [ITERATIONS]      (FORKWATCH_BENCH=overhead|tax|rate: one part only)
+# The driver is `forkwatch bench live` (bench/src/main/java/dev/forkwatch/bench/LiveBench.java); the launcher
+# builds the bench jar when it is missing or stale.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 [ "$(id -u)" -eq 0 ] || { echo "bench/live.sh: run as root (live probes)" >&2; exit 3; }
-[ -f engine/target/forkwatch.jar ] || mvn -B -q -DskipTests package
 bin=$(mktemp -d)
 mounted=""
 cleanup() {
@@ -21,4 +22,4 @@ if command -v bpftrace >/dev/null 2>&1 && [ ! -d /sys/kernel/tracing/events ]; t
     mount -t tracefs nodev /sys/kernel/tracing && mounted=1 || echo "bench/live.sh: cannot mount tracefs: no bpftrace peer" >&2
 fi
 ulimit -l unlimited 2>/dev/null || true
-java -cp "engine/target/forkwatch.jar:engine/target/lib/*" dev.forkwatch.live.LiveBench "$bin" "${1:-10}" "${2:-2000}" bench/peer.bt
+./forkwatch bench live "$bin" "${1:-10}" "${2:-2000}" bench/peer.bt

@@ -26,7 +26,7 @@ fw_jit_options() {
     fw_jit=${FORKWATCH_JIT:-auto}
     if [ "$fw_jit" = auto ]; then
         case "${1:-}" in
-            run | bench) fw_jit=tiered ;;
+            run) fw_jit=tiered ;;
             replay)
                 shift
                 fw_jit=c1

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 /** The forkwatch command line. Exit codes: {@link ExitCode}. */
 @Command(name = "forkwatch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Rule-based detection of risky vfork patterns on Linux hosts.",
-        subcommands = {RunCommand.class, ReplayCommand.class, CheckCommand.class, TestRulesCommand.class, BenchCommand.class,
+        subcommands = {RunCommand.class, ReplayCommand.class, CheckCommand.class, TestRulesCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 test-rules: a case failed, 2 bad input (trace, rules, config, arguments),",
                 "3 host cannot run live probes, 4 alerts left undelivered in the spool, 5 alerts lost,",
@@ -44,7 +44,15 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code; alerts go to {@code out}, messages to {@code err}. */
     public static int execute(PrintStream out, PrintStream err, String... args) {
-        CommandLine cl = new CommandLine(new Main(out, err));
+        return execute(new Main(out, err), out, err, args);
+    }
+
+    /**
+     * Runs {@code command} (a picocli command, such as the benchmarks' in their own module) with forkwatch's
+     * error handling: messages prefixed "forkwatch: ", exceptions mapped to {@link ExitCode}s.
+     */
+    public static int execute(Object command, PrintStream out, PrintStream err, String... args) {
+        CommandLine cl = new CommandLine(command);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {

@@ -89,7 +89,6 @@ class LauncherOptionsTest {
         Run run = options(Map.of(), "run", "--config", "x.yaml");
         assertThat(run.out()).doesNotContain("TieredStopAtLevel")
                 .contains("-XX:CICompilerCount=2", "-XX:ParallelGCThreads=1", "-XX:ConcGCThreads=1");
-        assertThat(options(Map.of(), "bench", "replay").out()).doesNotContain("TieredStopAtLevel");
         // VM messages (CDS warnings among them) never reach stdout, where JSON alerts go.
         assertThat(run.out()).contains("-Xlog:disable -Xlog:all=warning:stderr -XX:+DisplayVMOutputToStderr");
     }

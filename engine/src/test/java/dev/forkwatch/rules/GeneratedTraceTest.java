@@ -3,7 +3,7 @@ package dev.forkwatch.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forkwatch.alert.Alert;
-import dev.forkwatch.bench.TraceGenerator;
+import dev.forkwatch.source.TraceGenerator;
 import dev.forkwatch.config.Config;
 import dev.forkwatch.source.TraceReader;
 import java.nio.file.Files;

@@ -57,7 +57,7 @@ class ReplayWebhookTest {
     @Test
     void alertsRefusedByAFullSpoolMakeExitFiveWithTheCount() throws Exception {
         Path trace = tmp.resolve("many.jsonl");
-        dev.forkwatch.bench.TraceGenerator.write(trace, 20_000, 200_000, 42);
+        dev.forkwatch.source.TraceGenerator.write(trace, 20_000, 200_000, 42);
         Path cfg = Files.writeString(tmp.resolve("small.yaml"), "outputs:\n  webhook:\n    spool_max_bytes: 4096\n");
         ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
         int code = Main.execute(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),

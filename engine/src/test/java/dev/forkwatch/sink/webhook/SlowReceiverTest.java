@@ -2,7 +2,7 @@ package dev.forkwatch.sink.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.forkwatch.bench.TraceGenerator;
+import dev.forkwatch.source.TraceGenerator;
 import dev.forkwatch.cli.Pipeline;
 import dev.forkwatch.config.Config;
 import dev.forkwatch.sink.SinkReport;

@@ -1,12 +1,16 @@
-package dev.forkwatch.live;
+package dev.forkwatch.bench;
 
 import dev.forkwatch.config.Config;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
+import dev.forkwatch.live.KernelCounters;
+import dev.forkwatch.live.LiveSource;
+import dev.forkwatch.live.ProbeMode;
 import dev.forkwatch.rules.RuleEngine;
 import dev.forkwatch.rules.RulePack;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Live-probe benchmark (bench/live.sh runs it; method and results in docs/performance.md, "Live probes").
+ * Live-probe benchmark (bench/live.sh runs it as `forkwatch bench live`; method and results in docs/performance.md, "Live probes").
  * <ol>
  * <li>Overhead: a vfork+exec+wait loop (bench/vfork_exec_loop.c) timed with nothing attached, with forkwatch's
  * probes and the default rules running in this JVM, and with bpftrace running an equivalent script
@@ -27,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>Rate: parallel generators of vfork children that exit at once (vfork_exec_loop N exit); the rate the kernel sent records at, and
  * whether any were lost, at the default ring size; then with a tiny ring to show losses are counted.</li>
  * </ol>
- * Usage: LiveBench BIN_DIR [rounds] [iterations] [peer.bt]; BIN_DIR holds the compiled vfork_exec_loop.
+ * BIN_DIR holds the compiled vfork_exec_loop and syscall_loop.
  */
 public final class LiveBench {
     /**
@@ -39,22 +43,19 @@ public final class LiveBench {
     private final Path bin;
     private final Path peerScript;
     private final boolean haveBpftrace;
+    private final PrintStream out;
     private RulePack rules; // compiled once: the rounds measure the running engine, not rule compilation
 
-    private LiveBench(Path bin, Path peerScript) {
+    private LiveBench(Path bin, Path peerScript, PrintStream out) {
         this.bin = bin;
         this.peerScript = peerScript;
         this.haveBpftrace = Files.isRegularFile(peerScript) && onPath("bpftrace");
+        this.out = out;
     }
 
-    public static void main(String[] args) throws Exception {
-        Path bin = Path.of(args[0]);
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
-        Path peer = Path.of(args.length > 3 ? args[3] : "bench/peer.bt");
-        LiveBench b = new LiveBench(bin, peer);
-        // FORKWATCH_BENCH=overhead|tax|rate runs one part only.
-        String only = System.getenv().getOrDefault("FORKWATCH_BENCH", "all");
+    /** Runs the parts named by {@code only} (all, overhead, tax or rate), printing results to {@code out}. */
+    public static void run(Path bin, int rounds, int iterations, Path peer, String only, PrintStream out) throws Exception {
+        LiveBench b = new LiveBench(bin, peer, out);
         if (only.equals("all") || only.equals("overhead")) {
             b.overhead(rounds, iterations);
         }
@@ -75,12 +76,12 @@ public final class LiveBench {
         if (haveBpftrace) {
             modes.add(Mode.BPFTRACE);
         } else {
-            System.out.println("bpftrace or " + peerScript + " not found: no peer measurement");
+            out.println("bpftrace or " + peerScript + " not found: no peer measurement");
         }
         Map<Mode, List<Sample>> samples = new EnumMap<>(Mode.class);
         modes.forEach(m -> samples.put(m, new ArrayList<>()));
         loop(iterations / 4); // warm up page cache and the loop binary
-        System.out.printf("overhead: %d rounds x %d vfork+exec+wait iterations per mode (us per iteration: wall / "
+        out.printf("overhead: %d rounds x %d vfork+exec+wait iterations per mode (us per iteration: wall / "
                 + "CPU of the loop and its children / CPU of the monitor)%n", rounds, iterations);
         for (int r = 0; r < rounds; r++) {
             List<Mode> order = new ArrayList<>(modes);
@@ -92,22 +93,22 @@ public final class LiveBench {
                 line.append(String.format("  %s %.0f/%.0f/%.0f", m.name().toLowerCase(), x.wallNs() / 1e3 / iterations,
                         x.loopCpuNs() / 1e3 / iterations, x.monitorCpuNs() / 1e3 / iterations));
             }
-            System.out.println(line);
+            out.println(line);
         }
         double wall0 = median(samples.get(Mode.NONE), Sample::wallNs);
         double cpu0 = median(samples.get(Mode.NONE), Sample::loopCpuNs);
-        System.out.println("mode       wall us/iter  ratio   loop CPU us/iter  ratio   monitor CPU us/iter (medians)");
+        out.println("mode       wall us/iter  ratio   loop CPU us/iter  ratio   monitor CPU us/iter (medians)");
         for (Mode m : modes) {
             double w = median(samples.get(m), Sample::wallNs);
             double c = median(samples.get(m), Sample::loopCpuNs);
             double mon = median(samples.get(m), Sample::monitorCpuNs);
-            System.out.printf("%-9s  %12.1f  %.3fx  %16.1f  %.3fx  %10.1f%n", m.name().toLowerCase(),
+            out.printf("%-9s  %12.1f  %.3fx  %16.1f  %.3fx  %10.1f%n", m.name().toLowerCase(),
                     w / 1e3 / iterations, w / wall0, c / 1e3 / iterations, c / cpu0, mon / 1e3 / iterations);
         }
         // What reading argv costs: probes against probes without it, as a ratio of the ratios to `none`.
         double withArgs = median(samples.get(Mode.PROBES), Sample::wallNs);
         double noArgs = median(samples.get(Mode.NO_ARGS), Sample::wallNs);
-        System.out.printf("argv capture: wall ratio %.3fx / %.3fx = %.3fx; loop CPU ratio %.3fx%n", withArgs / wall0,
+        out.printf("argv capture: wall ratio %.3fx / %.3fx = %.3fx; loop CPU ratio %.3fx%n", withArgs / wall0,
                 noArgs / wall0, withArgs / noArgs, median(samples.get(Mode.PROBES), Sample::loopCpuNs)
                         / median(samples.get(Mode.NO_ARGS), Sample::loopCpuNs));
     }
@@ -234,7 +235,7 @@ public final class LiveBench {
                     t.start();
                 }
                 try {
-                    String[] f = run(bin.resolve("syscall_loop").toString(), String.valueOf(calls)).trim().split(" ");
+                    String[] f = exec(bin.resolve("syscall_loop").toString(), String.valueOf(calls)).trim().split(" ");
                     (attached ? probes : none).add(Long.parseLong(f[1]));
                 } finally {
                     if (s != null) {
@@ -246,7 +247,7 @@ public final class LiveBench {
         }
         double a = medianL(none) / calls;
         double b = medianL(probes) / calls;
-        System.out.printf("syscall tax (tracepoint mode, no syscall hooked): getppid %.0f ns CPU without probes, %.0f ns with: +%.0f ns per "
+        out.printf("syscall tax (tracepoint mode, no syscall hooked): getppid %.0f ns CPU without probes, %.0f ns with: +%.0f ns per "
                 + "syscall (%d rounds x %,d calls, medians)%n", a, b, b - a, rounds, calls);
     }
 
@@ -256,7 +257,7 @@ public final class LiveBench {
     }
 
     private Loop loop(int iterations) throws Exception {
-        String[] f = run(bin.resolve("vfork_exec_loop").toString(), String.valueOf(iterations)).trim().split(" ");
+        String[] f = exec(bin.resolve("vfork_exec_loop").toString(), String.valueOf(iterations)).trim().split(" ");
         return new Loop(Long.parseLong(f[0]), Long.parseLong(f[1]));
     }
 
@@ -266,7 +267,7 @@ public final class LiveBench {
      */
     void rate() throws Exception {
         Config cfg = Config.defaults();
-        System.out.println("rate: vfork children that exit at once, 3 records each (vfork, exit, vfork_return)");
+        out.println("rate: vfork children that exit at once, 3 records each (vfork, exit, vfork_return)");
         for (int workers : new int[] {1, 2}) {
             rateOnce(LiveSource.Settings.from(cfg).withProbe(ProbeMode.AUTO), workers, 20_000);
         }
@@ -298,7 +299,7 @@ public final class LiveBench {
             KernelCounters d = src.readCounters().minus(before);
             src.stop();
             t.join(5_000);
-            System.out.printf("ring %7d B, %d generator(s): %,9.0f records/s sent, %d lost, %d received (%d expected)%n",
+            out.printf("ring %7d B, %d generator(s): %,9.0f records/s sent, %d lost, %d received (%d expected)%n",
                     s.ringSizeBytes(), workers, d.sent() * 1e9 / dt, d.lost(), received.get(), 3L * workers * perWorker);
         } finally {
             src.stop();
@@ -320,7 +321,7 @@ public final class LiveBench {
         };
     }
 
-    private static String run(String... cmd) throws IOException, InterruptedException {
+    private static String exec(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -1,6 +1,7 @@
-package dev.forkwatch.cli;
+package dev.forkwatch.bench;
 
-import dev.forkwatch.bench.AggregateBench;
+import dev.forkwatch.cli.ExitCode;
+import dev.forkwatch.cli.Pipeline;
 import dev.forkwatch.config.Config;
 import dev.forkwatch.source.TraceReader;
 import java.io.BufferedOutputStream;
@@ -20,9 +21,9 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "aggregate", mixinStandardHelpOptions = true,
         description = "Alerts/s through aggregation, and a flood's cost with and without it.")
-final class BenchAggregateCommand implements Callable<Integer> {
+final class AggregateCommand implements Callable<Integer> {
     @ParentCommand
-    BenchCommand bench;
+    BenchMain bench;
 
     @Option(names = "--alerts", description = "Synthetic alerts for the throughput run (default ${DEFAULT-VALUE}).")
     int alerts = 1_000_000;
@@ -39,7 +40,7 @@ final class BenchAggregateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream err = bench.main.err;
+        PrintStream err = bench.err;
         AggregateBench.Result t = AggregateBench.throughput(alerts, kinds, rounds, err);
         Path dir = Files.createTempDirectory("forkwatch-bench-aggregate");
         try {
@@ -65,7 +66,7 @@ final class BenchAggregateCommand implements Callable<Integer> {
                     best[on] = Math.min(best[on], s);
                 }
             }
-            bench.main.out.printf(java.util.Locale.ROOT, "alerts=%d kinds=%d aggregate_alerts_per_s=%.0f passed_on=%d "
+            bench.out.printf(java.util.Locale.ROOT, "alerts=%d kinds=%d aggregate_alerts_per_s=%.0f passed_on=%d "
                             + "flood_children=%d off_s=%.2f on_s=%.2f ratio_on_off=%.3f off_bytes=%d on_bytes=%d%n",
                     t.alerts(), t.kinds(), t.aggregatedPerSec(), t.passedOn(), children, best[0], best[1],
                     best[1] / best[0], bytes[0], bytes[1]);

@@ -3,6 +3,7 @@ package dev.forkwatch.bench;
 import dev.forkwatch.aggregate.Aggregator;
 import dev.forkwatch.alert.Alert;
 import dev.forkwatch.alert.Priority;
+import dev.forkwatch.source.TraceGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Writer;

@@ -1,11 +1,10 @@
-package dev.forkwatch.bench;
+package dev.forkwatch.source;
 
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.Exec;
 import dev.forkwatch.event.Exit;
 import dev.forkwatch.event.Vfork;
 import dev.forkwatch.event.VforkReturn;
-import dev.forkwatch.source.TraceWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Comparator;
