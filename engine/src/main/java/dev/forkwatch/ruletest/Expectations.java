@@ -3,11 +3,12 @@ package dev.forkwatch.ruletest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forkwatch.source.BoundedLineReader;
 import dev.forkwatch.source.TraceFormatException;
+import dev.forkwatch.source.TraceLimits;
 import dev.forkwatch.source.TraceReader;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -30,14 +31,20 @@ public final class Expectations {
 
     public static List<Expectation> read(Path file) throws IOException {
         List<Expectation> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
+        // Bounded and strict as the trace reader is: this pass runs first, so it must not be the weaker one.
+        try (InputStream in = Files.newInputStream(file)) {
+            BoundedLineReader r = new BoundedLineReader(in, TraceLimits.MAX_LINE_CHARS);
             int n = 0;
-            while ((line = r.readLine()) != null) {
+            while (true) {
+                String where = file + ":" + (n + 1);
+                String line = r.readLine(where + ": ");
+                if (line == null) {
+                    break;
+                }
                 n++;
                 // Cheap test first: a case is mostly events.
                 if (line.contains("\"expect")) {
-                    Expectation e = parse(line, file + ":" + n);
+                    Expectation e = parse(line, where);
                     if (e != null) {
                         out.add(e);
                     }

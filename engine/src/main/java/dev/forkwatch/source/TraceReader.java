@@ -14,9 +14,6 @@ import dev.forkwatch.event.Vfork;
 import dev.forkwatch.event.VforkReturn;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -55,7 +52,7 @@ public final class TraceReader implements EventSource {
         } catch (IOException e) {
             throw new TraceFormatException(name + ": cannot read trace: " + e.getMessage());
         }
-        try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+        try (InputStream r = in) {
             read(r, name, receiver);
         } catch (IOException e) {
             throw new TraceFormatException(name + ": cannot read trace: " + e.getMessage()); // e.g. a directory
@@ -67,19 +64,14 @@ public final class TraceReader implements EventSource {
         stopped = true;
     }
 
-    /** Reads every line of {@code r}; {@code name} is used in error messages. */
-    void read(Reader r, String name, EventReceiver receiver) throws IOException {
+    /** Reads every line of {@code r} (UTF-8); {@code name} is used in error messages. */
+    void read(InputStream r, String name, EventReceiver receiver) throws IOException {
         BoundedLineReader lines = new BoundedLineReader(r, TraceLimits.MAX_LINE_CHARS);
         TraceFields f = new TraceFields();
         int lineNo = 0;
         while (!stopped) {
             String where = name + ":" + (lineNo + 1) + ": ";
-            String line;
-            try {
-                line = lines.readLine();
-            } catch (BoundedLineReader.LineTooLongException e) {
-                throw new TraceFormatException(where + "line longer than " + TraceLimits.MAX_LINE_CHARS + " characters");
-            }
+            String line = lines.readLine(where);
             if (line == null) {
                 return;
             }

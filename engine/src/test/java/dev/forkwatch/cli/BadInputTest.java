@@ -3,8 +3,10 @@ package dev.forkwatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +70,51 @@ class BadInputTest {
         Cli.Result r = Cli.run("replay", f.toString());
         assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(r.err()).contains(f + expected);
+    }
+
+    /** Bytes that are not UTF-8 are refused at their line, for replay and test-rules, not read as U+FFFD. */
+    @Test
+    void aTraceThatIsNotUtf8IsRefusedAtItsLine() throws IOException {
+        byte[] vf = (VF + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] head = "{\"type\":\"exit\",\"ts\":1764300000001000000,\"pid\":2201,\"x\":\"".getBytes(StandardCharsets.UTF_8);
+        for (byte[] bad : List.of(new byte[] {(byte) 0xC3, '('}, new byte[] {(byte) 0xFF}, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80})) {
+            Path f = write("t.jsonl", vf, head, bad, "\"}\n".getBytes(StandardCharsets.UTF_8));
+            Cli.Result r = Cli.run("replay", f.toString());
+            assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+            assertThat(r.err()).contains(f + ":2: not valid UTF-8 at byte " + (head.length + 1) + " of the line");
+        }
+        // A sequence cut short by the end of the file, no newline after it.
+        Path cut = write("cut.jsonl", vf, head, new byte[] {(byte) 0xE2, (byte) 0x82});
+        assertThat(Cli.run("replay", cut.toString()).err()).contains(cut + ":2: not valid UTF-8 at byte " + (head.length + 1));
+
+        Path c = write("case.jsonl", vf, "{\"type\":\"clock\",\"ts\":1764300010000000000}\n".getBytes(StandardCharsets.UTF_8),
+                "{\"type\":\"expect\",\"rule\":\"Vfork child stalled\",\"fields\":{\"proc.name\":\"m".getBytes(StandardCharsets.UTF_8),
+                new byte[] {(byte) 0xE9}, "\"}}\n".getBytes(StandardCharsets.UTF_8));
+        Cli.Result t = Cli.run("test-rules", c.toString());
+        assertThat(t.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(t.err()).contains(c + ":3: not valid UTF-8 at byte 71 of the line");
+    }
+
+    @Test
+    void validUtf8ReadsWholeAcrossReadBuffers() throws IOException {
+        // A 3-byte character cut by the reader's 64 KiB buffer, and a line of 1.2 MB but 400,000 characters.
+        String x = "a".repeat((1 << 16) - VF.length() - 1 - 60) + "\u20ac".repeat(40) + "\uD83D\uDE00";
+        String wide = "\u20ac".repeat(400_000);
+        Path f = dir.resolve("t.jsonl");
+        Files.writeString(f, VF + "\n" + EXIT + ",\"exit_code\":127,\"x\":\"" + x + "\"}\n"
+                + "{\"type\":\"clock\",\"ts\":1764300000002000000,\"x\":\"" + wide + "\"}\n", StandardCharsets.UTF_8);
+        assertThat(Files.size(f)).isGreaterThan(1 << 20);
+        Cli.Result r = Cli.run("replay", f.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.OK);
+        assertThat(r.out()).contains("Vfork child exited without exec");
+    }
+
+    private Path write(String name, byte[]... parts) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            b.writeBytes(p);
+        }
+        return Files.write(dir.resolve(name), b.toByteArray());
     }
 
     @Test
