@@ -66,17 +66,10 @@ fw_replay_is_small() {
 
 # A static class-data-sharing archive of the classes `check` loads, built once per jar and JDK in a cache
 # directory only this user can write (the archive is code the JVM maps; root runs it). -Xshare:auto: an
-# archive the JVM rejects is ignored, never fatal.
+# archive the JVM rejects is ignored, never fatal. While there is none yet, this command starts without it and
+# the archive is built in the background (fw_cds_build_in_background) for the commands after it.
 fw_cds_options() {
-    fw_dir=${FORKWATCH_CACHE_DIR:-}
-    if [ -z "$fw_dir" ]; then
-        [ -n "${HOME:-}" ] || return 0
-        fw_dir="${XDG_CACHE_HOME:-$HOME/.cache}/forkwatch"
-    fi
-    case "$fw_dir" in
-        /*) ;;
-        *) fw_say "class-data cache not used: $fw_dir is not an absolute path"; return 0 ;;
-    esac
+    fw_dir=$(fw_cache_dir) || return 0
     case "$fw_dir$fw_jar" in
         *[[:space:]]*) fw_say "class-data cache not used: a path has white space"; return 0 ;;
     esac
@@ -92,11 +85,24 @@ fw_cds_options() {
     fw_archive="$fw_dir/forkwatch-$fw_jarid-$fw_key.jsa"
     if [ -e "$fw_archive" ] || [ -L "$fw_archive" ]; then
         fw_safe_file "$fw_archive" || return 0
-    else
-        [ -e "$fw_archive.failed" ] && return 0
-        fw_cds_build || return 0
+        fw_opts="$fw_opts -XX:SharedArchiveFile=$fw_archive -Xshare:auto"
+    elif [ ! -e "$fw_archive.failed" ]; then
+        fw_cds_build_in_background
     fi
-    fw_opts="$fw_opts -XX:SharedArchiveFile=$fw_archive -Xshare:auto"
+}
+
+# The cache directory (the Java side resolves it alike for compiled packs, dev.forkwatch.rules.PackCache):
+# FORKWATCH_CACHE_DIR, else ${XDG_CACHE_HOME:-$HOME/.cache}/forkwatch; fails (silently) without a HOME.
+fw_cache_dir() {
+    fw_d=${FORKWATCH_CACHE_DIR:-}
+    if [ -z "$fw_d" ]; then
+        [ -n "${HOME:-}" ] || return 1
+        fw_d="${XDG_CACHE_HOME:-$HOME/.cache}/forkwatch"
+    fi
+    case "$fw_d" in
+        /*) echo "$fw_d" ;;
+        *) fw_say "class-data cache not used: $fw_d is not an absolute path"; return 1 ;;
+    esac
 }
 
 # What the archive depends on: the jar and its libraries, the JVM (size, mtime, inode of each file).
@@ -152,28 +158,58 @@ fw_safe_file() {
     fw_check_owner "$1" "$(id -u)" 0
 }
 
-# Static archive (JDK 17's dynamic archive crashes on Drools' lambda proxies): list the classes a `check` of
-# the configured pack loads, drop the lambda-proxy lines, dump. Both JVMs' output goes nowhere: only the
-# archive matters. A failure is remembered per key (.failed), so the next start does not pay it again.
+# Starts fw_cds_build detached from this command: reparented at once (no zombie under a long `run`), deaf to
+# the terminal's SIGINT and SIGHUP (as nohup), niced, holding none of the caller's descriptors (a caller that
+# reads our stdout to its end does not wait for the build; what the build prints goes to cds-build.log in the
+# cache directory), and at most one at a time per cache directory: flock(1) on .build.lock, which the kernel
+# releases when the build dies.
+fw_cds_build_in_background() {
+    command -v flock >/dev/null 2>&1 || {
+        fw_say "class-data archive not built: no flock(1) (util-linux)"
+        return 0
+    }
+    fw_say "building the class-data archive in $fw_dir in the background (once per jar and JDK)"
+    (
+        umask 077
+        (
+            (
+                trap '' INT HUP
+                exec 9>>"$fw_dir/.build.lock"
+                flock -n 9 || exit 0
+                fw_cds_build
+            ) &
+        ) </dev/null >>"$fw_dir/cds-build.log" 2>&1
+    )
+}
+
+# Under the lock, output to the log. Static
+# archive (JDK 17's dynamic archive crashes on Drools' lambda proxies): list the classes a `check` of the
+# configured pack loads, drop the lambda-proxy lines, dump. A failure is remembered per key (.failed), so
+# later starts do not pay it again. The heap is bounded: under the service the build shares the unit's
+# MemoryMax with `run`.
 fw_cds_build() {
-    fw_say "building the class-data archive in $fw_dir (once per jar and JDK)"
+    # A build that held the lock until a moment ago made it already.
+    [ -e "$fw_archive" ] && return 0
+    echo "$(date -u +%FT%TZ) building $fw_archive"
+    rm -rf "$fw_dir"/.build.??????
     fw_tmp=$(mktemp -d "$fw_dir/.build.XXXXXX") || return 1
     # shellcheck disable=SC2086
-    "$fw_java" -XX:TieredStopAtLevel=1 -XX:DumpLoadedClassList="$fw_tmp/all.classlist" $fw_props \
+    nice -n 10 "$fw_java" -Xmx192m -XX:TieredStopAtLevel=1 -XX:DumpLoadedClassList="$fw_tmp/all.classlist" $fw_props \
         -jar "$fw_jar" check >/dev/null 2>&1 || true
     grep -v '^@' "$fw_tmp/all.classlist" >"$fw_tmp/classlist" 2>/dev/null
     # shellcheck disable=SC2086
-    if [ -s "$fw_tmp/classlist" ] && "$fw_java" -Xshare:dump -XX:SharedClassListFile="$fw_tmp/classlist" \
+    if [ -s "$fw_tmp/classlist" ] && nice -n 10 "$fw_java" -Xmx192m -Xshare:dump -XX:SharedClassListFile="$fw_tmp/classlist" \
         -XX:SharedArchiveFile="$fw_tmp/archive.jsa" $fw_props -jar "$fw_jar" >/dev/null 2>&1 &&
         chmod 0600 "$fw_tmp/archive.jsa"; then
         # Archives of this jar for another jar or JDK version are stale now.
         rm -f "$fw_dir/forkwatch-$fw_jarid-"*.jsa "$fw_dir/forkwatch-$fw_jarid-"*.jsa.failed
         mv -f "$fw_tmp/archive.jsa" "$fw_archive"
         rm -rf "$fw_tmp"
+        echo "$(date -u +%FT%TZ) built $fw_archive"
         return 0
     fi
     rm -rf "$fw_tmp"
-    fw_say "could not build the class-data archive; starting without it"
+    echo "$(date -u +%FT%TZ) could not build $fw_archive; delete $fw_archive.failed to retry"
     : >"$fw_archive.failed"
     return 1
 }

@@ -117,18 +117,20 @@ class LauncherOptionsTest {
     }
 
     @Test
-    void theArchiveIsBuiltOnceInAPrivateDirReusedAndRebuiltWhenTheJarChanges() throws Exception {
+    void theArchiveIsBuiltInTheBackgroundInAPrivateDirReusedAndRebuiltWhenTheJarChanges() throws Exception {
         Path jar = tinyJar();
         Path cache = tmp.resolve("cache/forkwatch");
         Run first = launch(jar, cache, "check");
         assertThat(first.code()).as(first.err()).isZero();
         assertThat(first.out()).isEqualTo("hello check\n");
-        assertThat(first.err()).contains("building the class-data archive in " + cache);
+        assertThat(first.err()).contains("building the class-data archive in " + cache + " in the background");
+        Path archive = awaitArchive(cache);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cache))).isEqualTo("rwx------");
         assertThat(Files.getAttribute(cache, "unix:uid")).isEqualTo(uid());
-        Path archive = onlyArchive(cache);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(archive))).isEqualTo("rw-------");
         assertThat(Files.getAttribute(archive, "unix:uid")).isEqualTo(uid());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cache.resolve("cds-build.log"))))
+                .isEqualTo("rw-------");
         Object inode = Files.readAttributes(archive, "unix:ino").get("ino");
 
         // Reused: no rebuild, same file, and the JVM maps the jar's class from it.
@@ -140,12 +142,89 @@ class LauncherOptionsTest {
         assertThat(onlyArchive(cache)).isEqualTo(archive);
         assertThat(Files.readAttributes(archive, "unix:ino").get("ino")).isEqualTo(inode);
 
-        // A new jar (mtime): a new archive, the stale one removed.
+        // A new jar (mtime): this command runs without an archive, a new one is built, the stale one removed.
         Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
         Run third = launch(jar, cache, "check");
         assertThat(third.out()).isEqualTo("hello check\n");
         assertThat(third.err()).contains("building the class-data archive");
-        assertThat(onlyArchive(cache)).isNotEqualTo(archive);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (archives(cache).contains(archive) || archives(cache).isEmpty()) {
+            assertThat(System.nanoTime()).as("the rebuilt archive replaces the stale one").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        assertThat(awaitArchive(cache)).isNotEqualTo(archive);
+    }
+
+    @Test
+    void theBackgroundBuildHoldsNoneOfTheCommandsOutputAndRunsOnceAtATime() throws Exception {
+        // The training run of this jar takes 3 s (its main sleeps when classes are being listed): the command
+        // must be over, its stdout closed, while the build still runs.
+        Path jar = tinyJar();
+        Path cache = tmp.resolve("cache");
+        long t0 = System.nanoTime();
+        Run r = launch(jar, cache, "check");
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(r.out()).isEqualTo("hello check\n");
+        assertThat(archives(cache)).as("the command did not wait for the build (%d ms)", tookMs).isEmpty();
+        long held = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!lockHeld(cache)) {
+            assertThat(System.nanoTime()).as("a build is running").isLessThan(held);
+            Thread.sleep(20);
+        }
+        // A second command while the first build runs starts none.
+        Run again = launch(jar, cache, "check");
+        assertThat(again.out()).isEqualTo("hello check\n");
+        awaitArchive(cache);
+        assertThat(lockHeld(cache)).isFalse();
+        String log = Files.readString(cache.resolve("cds-build.log"));
+        assertThat(log.lines().filter(l -> l.contains(" building ")).count()).as(log).isEqualTo(1);
+        assertThat(log).contains(" built ");
+        try (Stream<Path> s = Files.list(cache)) {
+            assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".build.") && !n.equals(".build.lock")))
+                    .as("no build directory left").isEmpty();
+        }
+
+        // Two commands started together on a new jar: one build.
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
+        CompletableFuture<Run> a = CompletableFuture.supplyAsync(() -> launchUnchecked(jar, cache));
+        CompletableFuture<Run> b = CompletableFuture.supplyAsync(() -> launchUnchecked(jar, cache));
+        assertThat(a.get().out()).isEqualTo("hello check\n");
+        assertThat(b.get().out()).isEqualTo("hello check\n");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (lockHeld(cache) || Files.readString(cache.resolve("cds-build.log")).lines().filter(l -> l.contains(" built ")).count() < 2) {
+            assertThat(System.nanoTime()).as("second build finished").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        log = Files.readString(cache.resolve("cds-build.log"));
+        assertThat(log.lines().filter(l -> l.contains(" building ")).count()).as(log).isEqualTo(2);
+    }
+
+    private Run launchUnchecked(Path jar, Path cache) {
+        try {
+            return launch(jar, cache, "check");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether someone holds the build lock of {@code cache} (flock -n fails). */
+    private static boolean lockHeld(Path cache) throws Exception {
+        Process p = new ProcessBuilder("flock", "-n", cache.resolve(".build.lock").toString(), "true").start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return p.exitValue() != 0;
+    }
+
+    private static Path awaitArchive(Path cache) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (archives(cache).isEmpty()) {
+            assertThat(System.nanoTime()).as("archive built in " + cache).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        while (lockHeld(cache)) { // the build's last steps (log line) after the rename
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        return onlyArchive(cache);
     }
 
     @Test
@@ -153,7 +232,7 @@ class LauncherOptionsTest {
         Path jar = tinyJar();
         Path cache = tmp.resolve("cache");
         assertThat(launch(jar, cache, "check").code()).isZero();
-        Path archive = onlyArchive(cache);
+        Path archive = awaitArchive(cache);
         byte[] junk = Files.readAllBytes(archive);
         for (int i = 0; i < 4096; i++) {
             junk[i] = (byte) 0x5a;
@@ -229,11 +308,17 @@ class LauncherOptionsTest {
         return a.get(0);
     }
 
-    /** A jar whose main class prints "hello ARGS". */
+    /**
+     * A jar whose main class prints "hello ARGS"; started with -XX:DumpLoadedClassList (the archive's training
+     * run) it first sleeps 3 s, so that a test sees the build still running.
+     */
     private Path tinyJar() throws IOException {
         Path src = Files.createDirectories(tmp.resolve("src"));
         Files.writeString(src.resolve("Hello.java"),
-                "public class Hello { public static void main(String[] a) { System.out.println(\"hello \" + String.join(\" \", a)); } }");
+                "public class Hello { public static void main(String[] a) throws Exception {"
+                        + " if (java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()"
+                        + ".anyMatch(x -> x.startsWith(\"-XX:DumpLoadedClassList\"))) Thread.sleep(3000);"
+                        + " System.out.println(\"hello \" + String.join(\" \", a)); } }");
         Path classes = Files.createDirectories(tmp.resolve("classes"));
         int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
                 src.resolve("Hello.java").toString());
