@@ -1,5 +1,6 @@
 package dev.forkwatch.cli;
 
+import dev.forkwatch.bench.TraceGenerator;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
 import dev.forkwatch.live.KernelCounters;
@@ -7,6 +8,8 @@ import dev.forkwatch.live.LiveRun;
 import dev.forkwatch.live.LiveSource;
 import dev.forkwatch.live.ProbeMode;
 import dev.forkwatch.rules.RuleEngine;
+import dev.forkwatch.rules.RuleError;
+import dev.forkwatch.rules.Warmup;
 import dev.forkwatch.sink.Sink;
 import dev.forkwatch.source.TraceWriter;
 import java.io.IOException;
@@ -66,6 +69,7 @@ final class RunCommand implements Callable<Integer> {
             cfg = cfg.with("outputs.aggregate.enabled", false, "--no-aggregate");
         }
         LiveSource.Settings settings = LiveSource.Settings.from(cfg);
+        Warmup.Settings warmupSettings = Warmup.Settings.from(cfg);
         // Cheap host checks first: a non-root user learns that before waiting for the rules to compile.
         LiveSource.preflight(settings);
         Sink sink;
@@ -73,7 +77,11 @@ final class RunCommand implements Callable<Integer> {
              Pipeline pipeline = Pipeline.open(cfg, main.out, main.err, metrics.telemetry());
              TraceWriter writer = record == null ? null : openRecord(record)) {
             sink = pipeline.sink();
-            LiveSource source = LiveSource.open(settings, msg -> main.err.println("forkwatch: " + msg));
+            // The warm-up runs while the kernel verifies the probes, and ends before they attach.
+            Warmup warmup = Warmup.start(pipeline.rules(), RuleEngine.Settings.from(cfg), warmupSettings,
+                    new TraceGenerator(Long.MAX_VALUE, WARMUP_RATE, WARMUP_PARENTS, 1));
+            LiveSource source = LiveSource.open(settings, () -> report(warmupSettings, warmup.await()),
+                    msg -> main.err.println("forkwatch: " + msg));
             Tee receiver = new Tee(pipeline, writer);
             source.onDrop((total, delta) -> pipeline.sink().accept(
                     LiveRun.droppedAlert(total, delta, receiver.lastNs(), pipeline.hostname())));
@@ -118,6 +126,25 @@ final class RunCommand implements Callable<Integer> {
                     k.sent(), s.late(), Pipeline.engineLosses(s) + Pipeline.heldBack(pipeline) + pipeline.disabledNote());
         }
         return Pipeline.report(sink, main.err); // 5 when alerts were lost, 4 when left in the spool
+    }
+
+    /**
+     * Events per second of event time in the warm-up trace, over this many parents: busy parents (storms), whose
+     * code a quiet trace leaves cold (measured: docs/performance.md); the session (30 s of events at the default
+     * retention, ~60,000 facts) stays small beside the service's 256 MiB heap.
+     */
+    private static final long WARMUP_RATE = 2_000;
+    private static final int WARMUP_PARENTS = 4;
+
+    private void report(Warmup.Settings s, Warmup.Result r) {
+        for (RuleError w : r.warnings()) {
+            main.err.println("forkwatch: warning: " + w);
+        }
+        if (!s.on()) {
+            return;
+        }
+        main.err.printf("forkwatch: warm-up: %d synthetic event(s) through the rules in %.1f s, %d alert(s) dropped%n",
+                r.events(), r.elapsedNs() / 1e9, r.alertsDropped());
     }
 
     private static TraceWriter openRecord(Path file) {

@@ -112,6 +112,8 @@ public final class ConfigSchema {
         KEYS.put("live.bpf_object", Kind.STRING);
         KEYS.put("live.capture_args", Kind.BOOL);
         KEYS.put("live.stop_grace", Kind.DURATION);
+        KEYS.put("live.warmup", Kind.DURATION);
+        KEYS.put("live.warmup_events", Kind.INT);
         section("outputs");
         section("outputs.stdout");
         KEYS.put("outputs.stdout.on_error", Kind.ON_ERROR);

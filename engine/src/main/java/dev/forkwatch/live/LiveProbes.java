@@ -46,10 +46,9 @@ final class LiveProbes implements AutoCloseable {
     }
 
     /**
-     * Checks the host, then opens, loads and attaches.
+     * Checks the host without loading anything: architecture, ring size, privileges, BTF, libbpf, the object.
      *
      * @param objectPath the BPF object file, or null for the one embedded in the jar
-     * @param log        receives the one-line notices (e.g. the auto mode's fallback to tracepoints)
      * @throws ProbeException when the host cannot run the probes; ConfigException for a bad ring size
      */
     static void preflight(ProbeMode mode, long ringSizeBytes, String objectPath) {
@@ -72,9 +71,17 @@ final class LiveProbes implements AutoCloseable {
                 + "CONFIG_KPROBES is off); use --probe tracepoint or --probe auto");
     }
 
-    /** @param followMax entries of the LRU map of children that exec'd (RecordLayout.FOLLOW_MAX; smaller in tests) */
+    /**
+     * Checks the host, then opens, loads and attaches.
+     *
+     * @param objectPath   the BPF object file, or null for the one embedded in the jar
+     * @param followMax    entries of the LRU map of children that exec'd (RecordLayout.FOLLOW_MAX; smaller in tests)
+     * @param beforeAttach run after the load, before the first attach; if it throws, the object is closed
+     * @param log          receives the one-line notices (e.g. the auto mode's fallback to tracepoints)
+     * @throws ProbeException when the host cannot run the probes; ConfigException for a bad ring size
+     */
     static LiveProbes open(ProbeMode mode, long ringSizeBytes, String objectPath, boolean captureArgs, int followMax,
-                           Consumer<String> log) {
+                           Runnable beforeAttach, Consumer<String> log) {
         checkRingSize(ringSizeBytes);
         checkPrivileges();
         if (!Files.isReadable(KERNEL_BTF)) {
@@ -92,7 +99,7 @@ final class LiveProbes implements AutoCloseable {
         }
         LiveProbes p = new LiveProbes(loadLibbpf());
         try {
-            p.openLoadAttach(elf, mode, (int) ringSizeBytes, captureArgs, followMax, log);
+            p.openLoadAttach(elf, mode, (int) ringSizeBytes, captureArgs, followMax, beforeAttach, log);
             return p;
         } catch (RuntimeException e) {
             p.close();
@@ -109,7 +116,7 @@ final class LiveProbes implements AutoCloseable {
     }
 
     private void openLoadAttach(byte[] elf, ProbeMode mode, int ringSize, boolean captureArgs, int followMax,
-                                Consumer<String> log) {
+                                Runnable beforeAttach, Consumer<String> log) {
         objectBytes = new Memory(elf.length);
         objectBytes.write(0, elf, 0, elf.length);
         obj = bpf.bpf_object__open_mem(objectBytes, elf.length, null);
@@ -132,6 +139,7 @@ final class LiveProbes implements AutoCloseable {
             throw env("loading the BPF programs failed: " + strerror(e) + hint);
         }
         setSetting(RecordLayout.SET_NO_ARGS, captureArgs ? 0 : 1); // before the first record
+        beforeAttach.run();
         attachAll(BOTH_MODES);
         if (mode == ProbeMode.TRACEPOINT) {
             attached = ProbeMode.TRACEPOINT;

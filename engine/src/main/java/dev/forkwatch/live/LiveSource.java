@@ -102,12 +102,25 @@ public final class LiveSource implements EventSource {
      * @throws ProbeException when the host cannot run them
      */
     public static LiveSource open(Settings s, Consumer<String> log) {
-        return open(s, RecordLayout.FOLLOW_MAX, log);
+        return open(s, () -> { }, log);
+    }
+
+    /**
+     * As {@link #open(Settings, Consumer)}, running {@code beforeAttach} once the programs are loaded (the kernel's
+     * verifier done) and before any is attached: what must be done before the first record, done meanwhile.
+     */
+    public static LiveSource open(Settings s, Runnable beforeAttach, Consumer<String> log) {
+        return open(s, RecordLayout.FOLLOW_MAX, beforeAttach, log);
     }
 
     /** As {@link #open(Settings, Consumer)}, with {@code followMax} children that exec'd followed at once (tests). */
     static LiveSource open(Settings s, int followMax, Consumer<String> log) {
-        LiveProbes p = LiveProbes.open(s.probe(), s.ringSizeBytes(), s.bpfObject(), s.captureArgs(), followMax, log);
+        return open(s, followMax, () -> { }, log);
+    }
+
+    private static LiveSource open(Settings s, int followMax, Runnable beforeAttach, Consumer<String> log) {
+        LiveProbes p = LiveProbes.open(s.probe(), s.ringSizeBytes(), s.bpfObject(), s.captureArgs(), followMax,
+                beforeAttach, log);
         try {
             return new LiveSource(s, p);
         } catch (RuntimeException e) {

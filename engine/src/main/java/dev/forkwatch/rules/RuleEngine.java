@@ -87,6 +87,19 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     }
 
     public RuleEngine(RulePack pack, Settings settings, Consumer<Alert> out) {
+        this(pack, settings, out, false);
+    }
+
+    /**
+     * An engine whose session is thrown away after the run (the warm-up): where a live engine would disable a
+     * failing rule, which removes it from the pack's KieBase and so from every session, this one throws
+     * {@link RuleGuard.WouldDisable}.
+     */
+    static RuleEngine throwaway(RulePack pack, Settings settings, Consumer<Alert> out) {
+        return new RuleEngine(pack, settings, out, true);
+    }
+
+    private RuleEngine(RulePack pack, Settings settings, Consumer<Alert> out, boolean throwaway) {
         KieSessionConfiguration conf = KieServices.Factory.get().newKieSessionConfiguration();
         conf.setOption(ClockTypeOption.PSEUDO);
         this.session = pack.kieBase().newKieSession(conf, null);
@@ -94,7 +107,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         this.timers = (TimerService) clock; // the pseudo clock is the session's timer service
         this.alerts = new Alerts(out, () -> clock.getCurrentTime() * NS_PER_MS, settings.hostname());
         this.failures = new RuleFailures(pack, settings.hostname(), out);
-        this.guard = new RuleGuard(session, pack, failures, () -> clock.getCurrentTime() * NS_PER_MS);
+        this.guard = new RuleGuard(session, pack, failures, () -> clock.getCurrentTime() * NS_PER_MS, throwaway);
         this.allowanceNs = settings.allowanceNs();
         this.retentionMs = Math.max(1, settings.retentionNs() / NS_PER_MS);
         this.held = new HeldFacts(session);

@@ -88,6 +88,11 @@ final class RuleFailures {
     }
 
     /** Exception class and message of the innermost cause, on one line, bounded. */
+    /** The rules a {@code Rule failed} alert names (several when they share the condition that failed). */
+    static List<String> rules(Alert a) {
+        return List.of(String.valueOf(a.outputFields().get("rule.name")).split(", "));
+    }
+
     static String describe(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {

@@ -55,6 +55,8 @@ final class RuleGuard {
     private final RulePack pack;
     private final RuleFailures failures;
     private final LongSupplier clockNs;
+    /** A throw-away session (the warm-up) shares the live pack's KieBase: it must never remove a rule from it. */
+    private final boolean throwaway;
     private final Set<String> disabled = new TreeSet<>();
     /** Facts inserted by consequences and not yet propagated (propagation happens before the next firing). */
     private final List<FactHandle> unflushed = new ArrayList<>();
@@ -66,8 +68,13 @@ final class RuleGuard {
     /** The rule whose consequence runs now, or null: read from another thread to name a rule that never returns. */
     private volatile String firing;
 
-    RuleGuard(KieSession session, RulePack pack, RuleFailures failures, LongSupplier clockNs) {
+    /**
+     * @param throwaway the session is thrown away after a run that raises nothing (the warm-up): a rule that would
+     *                  be disabled throws {@link WouldDisable} instead, and stays in the KieBase the sessions share
+     */
+    RuleGuard(KieSession session, RulePack pack, RuleFailures failures, LongSupplier clockNs, boolean throwaway) {
         this.session = session;
+        this.throwaway = throwaway;
         this.base = session.getKieBase();
         this.pack = pack;
         this.failures = failures;
@@ -151,7 +158,8 @@ final class RuleGuard {
         if (!runaway.isEmpty()) {
             Set<String> rules = Set.copyOf(runaway);
             runaway.clear();
-            disable(rules);
+            String why = "more than " + budget + " firings in one round";
+            disable(rules, "runaway", why);
             for (String r : rules) {
                 for (FactHandle h : insertedBy.getOrDefault(r, List.of())) {
                     if (session.getObject(h) != null) {
@@ -159,7 +167,7 @@ final class RuleGuard {
                     }
                 }
             }
-            failures.disabled(rules, "runaway", "more than " + budget + " firings in one round", clockNs.getAsLong());
+            failures.disabled(rules, "runaway", why, clockNs.getAsLong());
             fire(); // what the runaway crowded out
         }
     }
@@ -191,7 +199,7 @@ final class RuleGuard {
             return false;
         }
         LOG.debug("rule(s) {} failed in a condition", rules, ex);
-        disable(rules);
+        disable(rules, "condition", error);
         failures.disabled(rules, "condition", error, timeNs);
         return true;
     }
@@ -213,7 +221,11 @@ final class RuleGuard {
         return rules;
     }
 
-    private void disable(Set<String> rules) {
+    /** Removes the rules from the KieBase, so from every session of this pack (a throw-away session: see above). */
+    private void disable(Set<String> rules, String how, String error) {
+        if (throwaway) {
+            throw new WouldDisable(rules, how, error);
+        }
         for (KiePackage pkg : List.copyOf(base.getKiePackages())) {
             for (Rule r : List.copyOf(pkg.getRules())) {
                 if (rules.contains(r.getName())) {
@@ -232,5 +244,17 @@ final class RuleGuard {
             }
         }
         return t;
+    }
+
+    /** Thrown in a throw-away session where a live one would disable {@code rules}; the session is unusable after it. */
+    static final class WouldDisable extends RuntimeException {
+        final Set<String> rules;
+        final String how;
+
+        WouldDisable(Set<String> rules, String how, String error) {
+            super(error, null, false, false);
+            this.rules = Set.copyOf(rules);
+            this.how = how;
+        }
     }
 }

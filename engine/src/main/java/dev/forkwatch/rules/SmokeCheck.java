@@ -67,11 +67,8 @@ public final class SmokeCheck {
         try {
             task.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException stuck) {
-            String rule = engine.firingRule();
-            String what = "did not finish forkwatch's smoke trace within " + limit.toSeconds() + "s";
-            return List.of(rule == null
-                    ? new RuleError("(rule pack)", 1, 1, "the pack " + what + ": a condition never returns")
-                    : error(pack, rule, what + ": its consequence never returns (a loop?)"));
+            return List.of(stuck(pack, engine.firingRule(), "did not finish forkwatch's smoke trace within "
+                    + limit.toSeconds() + "s"));
         } catch (ExecutionException failed) {
             engine.close(); // the run is over (it threw): its session can go, as after a clean run
             if (failed.getCause() instanceof RuntimeException r) {
@@ -89,7 +86,7 @@ public final class SmokeCheck {
         Map<String, RuleError> errors = new LinkedHashMap<>();
         for (Alert a : alerts) {
             if (a.rule().equals(RuleFailures.RULE)) {
-                for (String rule : String.valueOf(a.outputFields().get("rule.name")).split(", ")) {
+                for (String rule : RuleFailures.rules(a)) {
                     errors.putIfAbsent(rule, error(pack, rule, "throws on ordinary input (forkwatch's smoke trace: "
                             + "empty, long and non-ASCII strings, unknown values, pid reuse): " + a.outputFields().get("rule.error")));
                 }
@@ -104,7 +101,15 @@ public final class SmokeCheck {
         return List.copyOf(errors.values());
     }
 
-    private static RuleError error(RulePack pack, String rule, String message) {
+    /** A run that did not end: {@code rule} is the one whose consequence was running, or null (a condition). */
+    static RuleError stuck(RulePack pack, String rule, String what) {
+        return rule == null
+                ? new RuleError("(rule pack)", 1, 1, "the pack " + what + ": a condition never returns")
+                : error(pack, rule, what + ": its consequence never returns (a loop?)");
+    }
+
+    /** An error at the rule's declaration. */
+    static RuleError error(RulePack pack, String rule, String message) {
         String[] fileLine = pack.location(rule).split(":(?=\\d+$)");
         return new RuleError(fileLine[0], fileLine.length > 1 ? Integer.parseInt(fileLine[1]) : 1, 1,
                 "rule \"" + rule + "\" " + message);
