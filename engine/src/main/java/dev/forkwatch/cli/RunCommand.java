@@ -1,6 +1,6 @@
 package dev.forkwatch.cli;
 
-import dev.forkwatch.bench.TraceGenerator;
+import dev.forkwatch.source.TraceGenerator;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
 import dev.forkwatch.live.KernelCounters;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.forkwatch.alert.Alert;
-import dev.forkwatch.bench.TraceGenerator;
+import dev.forkwatch.source.TraceGenerator;
 import dev.forkwatch.event.Vfork;
 import java.time.Duration;
 import java.util.ArrayList;
