@@ -2,12 +2,16 @@
 # Live-probe benchmark: overhead on a vfork+exec+wait loop (none / forkwatch / bpftrace peer, interleaved
 # rounds) and the record rate drained without loss. Run as root from anywhere; results: docs/performance.md.
 #   bench/live.sh [ROUNDS] [ITERATIONS]      (FORKWATCH_BENCH=overhead|tax|rate: one part only)
+# FORKWATCH_BENCH=cold: the cold mode instead, a new `forkwatch run` per round (bench/live_cold.py).
 # The driver is `forkwatch bench live` (bench/src/main/java/dev/forkwatch/bench/LiveBench.java); the launcher
 # builds the bench jar when it is missing or stale.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 [ "$(id -u)" -eq 0 ] || { echo "bench/live.sh: run as root (live probes)" >&2; exit 3; }
+if [ "${FORKWATCH_BENCH:-}" = cold ]; then
+    exec python3 bench/live_cold.py --rounds "${1:-7}" --iterations "${2:-4000}"
+fi
 bin=$(mktemp -d)
 mounted=""
 cleanup() {

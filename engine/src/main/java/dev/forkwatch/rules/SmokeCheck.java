@@ -11,9 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,7 +47,8 @@ public final class SmokeCheck {
         List<Alert> alerts = new ArrayList<>();
         RuleEngine engine = new RuleEngine(pack,
                 new RuleEngine.Settings(allowanceNs, retentionNs, RuleEngine.UNBOUNDED, "smoke"), alerts::add);
-        FutureTask<Void> task = new FutureTask<>(() -> {
+        // A thread of its own, so that a consequence that never returns can be reported (the pack is then refused).
+        BoundedRun<Void> run = new BoundedRun<>("forkwatch-smoke-run", "the smoke run", () -> {
             for (Event e : trace()) {
                 engine.event(e);
             }
@@ -59,28 +57,14 @@ public final class SmokeCheck {
             engine.finish();
             return null;
         });
-        // A thread of its own, so that a consequence that never returns can be reported: Java cannot stop it, so it
-        // is a daemon left behind with its session, and the pack is refused.
-        Thread runner = new Thread(task, "forkwatch-smoke-run");
-        runner.setDaemon(true);
-        runner.start();
         try {
-            task.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            run.await(limit.toMillis());
         } catch (TimeoutException stuck) {
             return List.of(stuck(pack, engine.firingRule(), "did not finish forkwatch's smoke trace within "
                     + limit.toSeconds() + "s"));
-        } catch (ExecutionException failed) {
+        } catch (RuntimeException | Error failed) {
             engine.close(); // the run is over (it threw): its session can go, as after a clean run
-            if (failed.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (failed.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(failed.getCause());
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during the smoke run", interrupted);
+            throw failed;
         }
         engine.close();
         Map<String, RuleError> errors = new LinkedHashMap<>();

@@ -11,8 +11,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -63,13 +61,13 @@ public final class Warmup {
     private final Settings settings;
     /** Null when the warm-up is off. */
     private final RuleEngine engine;
-    private final FutureTask<Result> task;
+    private final BoundedRun<Result> run;
 
-    private Warmup(RulePack pack, Settings settings, RuleEngine engine, FutureTask<Result> task) {
+    private Warmup(RulePack pack, Settings settings, RuleEngine engine, BoundedRun<Result> run) {
         this.pack = pack;
         this.settings = settings;
         this.engine = engine;
-        this.task = task;
+        this.run = run;
     }
 
     /**
@@ -88,7 +86,8 @@ public final class Warmup {
                 failures.add(a);
             }
         });
-        FutureTask<Result> task = new FutureTask<>(() -> {
+        // A daemon of its own: the probes load meanwhile, and a rule that never returns must not keep the JVM alive.
+        BoundedRun<Result> run = new BoundedRun<>("forkwatch-warmup", "the warm-up", () -> {
             long t0 = System.nanoTime();
             long n = 0;
             List<RuleError> warnings = new ArrayList<>();
@@ -124,11 +123,7 @@ public final class Warmup {
             warnings.addAll(thrown.values());
             return new Result(n, alerts[0], System.nanoTime() - t0, List.copyOf(warnings));
         });
-        // A daemon: a rule that never returns cannot be stopped, and must not keep the JVM alive.
-        Thread t = new Thread(task, "forkwatch-warmup");
-        t.setDaemon(true);
-        t.start();
-        return new Warmup(pack, settings, engine, task);
+        return new Warmup(pack, settings, engine, run);
     }
 
     /**
@@ -141,26 +136,15 @@ public final class Warmup {
     }
 
     Result await(Duration slack) {
-        if (task == null) {
+        if (run == null) {
             return Result.OFF;
         }
         long limitMs = TimeUnit.NANOSECONDS.toMillis(settings.durationNs()) + slack.toMillis();
         try {
-            return task.get(limitMs, TimeUnit.MILLISECONDS);
+            return run.await(limitMs);
         } catch (TimeoutException stuck) {
             throw new RuleCompileException(List.of(SmokeCheck.stuck(pack, engine.firingRule(),
                     "did not finish forkwatch's warm-up trace within " + TimeUnit.MILLISECONDS.toSeconds(limitMs) + "s")));
-        } catch (ExecutionException failed) {
-            if (failed.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (failed.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(failed.getCause());
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during the warm-up", interrupted);
         }
     }
 
@@ -170,7 +154,7 @@ public final class Warmup {
      * methods that are no longer called, and a warm-up that ends with its queue full leaves that compiling, and
      * the slow code meanwhile, to the host's first seconds.
      */
-    static final class JitQueue {
+    private static final class JitQueue {
         static final int BUSY = 2;
         private static final long INTERVAL_NS = 250_000_000L;
         private final LongSupplier pending;

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RunWarmupTest {
     static final Pattern WARMUP = Pattern.compile("warm-up: (\\d+) synthetic event\\(s\\) through the rules in [0-9.]+ s, (\\d+) alert\\(s\\) dropped");
-    static final Pattern LISTEN = Pattern.compile("metrics on http://(127\\.0\\.0\\.1:\\d+)/metrics");
     static final Pattern STOPPED = Pattern.compile("stopped: (\\d+) event\\(s\\), (\\d+) alert\\(s\\)");
 
     static Triggers triggers;
@@ -54,7 +53,7 @@ class RunWarmupTest {
         long startNs = System.currentTimeMillis() * 1_000_000L;
         ForkwatchProcesses.Running fw = forkwatch.start(tmp, "run", "--output", "json", "--no-aggregate",
                 "--record", rec.toString(), "--metrics", "0");
-        String at = fw.awaitErr(LISTEN).group(1);
+        String at = fw.awaitErr(MetricsRunTest.LISTEN).group(1);
         Matcher warm = fw.awaitErr(WARMUP);
         // The synthetic trace's failed execs raised alerts in the throw-away session: dropped, as all of its alerts.
         assertThat(Long.parseLong(warm.group(1))).isGreaterThan(1_000);
