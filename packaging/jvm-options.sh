@@ -21,12 +21,14 @@ fw_jvm_options() {
 }
 
 # C1 alone reaches steady state in a fraction of the time tiered compilation needs, and its code is good
-# enough for a command that lasts seconds; C2 pays off only for `run` and long replays.
+# enough for a command that lasts seconds; C2 pays off only for long replays. For `run` C2's compiling cost the
+# host ~0.6 ms of CPU per vfork+exec in its first seconds, C1 ~0.1 ms, and C1's steady state is within
+# noise of C2's on this load (docs/performance.md, "Cold start").
 fw_jit_options() {
     fw_jit=${FORKWATCH_JIT:-auto}
     if [ "$fw_jit" = auto ]; then
         case "${1:-}" in
-            run) fw_jit=tiered ;;
+            run) fw_jit=c1 ;;
             replay)
                 shift
                 fw_jit=c1
@@ -41,8 +43,10 @@ fw_jit_options() {
         *) fw_say "FORKWATCH_JIT must be auto, c1 or tiered, not '$fw_jit'"; exit 2 ;;
     esac
     if [ "${1:-}" = run ]; then
-        # One C1 and one C2 thread (the tiered minimum), one GC worker: the sensor leaves a core to the host.
-        fw_opts="$fw_opts -XX:CICompilerCount=2 -XX:ParallelGCThreads=1 -XX:ConcGCThreads=1"
+        # One compiler thread (C1; tiered needs one C1 and one C2), one GC worker: the sensor leaves a core to the host.
+        fw_cc=1
+        [ "$fw_jit" = c1 ] || fw_cc=2
+        fw_opts="$fw_opts -XX:CICompilerCount=$fw_cc -XX:ParallelGCThreads=1 -XX:ConcGCThreads=1"
     fi
 }
 

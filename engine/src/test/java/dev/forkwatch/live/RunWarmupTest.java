@@ -51,8 +51,9 @@ class RunWarmupTest {
     void theWarmUpLeavesNoAlertEventCounterOrMetricBehind() throws Exception {
         Path rec = tmp.resolve("rec.jsonl");
         long startNs = System.currentTimeMillis() * 1_000_000L;
-        ForkwatchProcesses.Running fw = forkwatch.start(tmp, "run", "--output", "json", "--no-aggregate",
-                "--record", rec.toString(), "--metrics", "0");
+        Path on = Files.writeString(tmp.resolve("on.yaml"), "live:\n  warmup: 5s\n");
+        ForkwatchProcesses.Running fw = forkwatch.start(tmp, "run", "--config", on.toString(), "--output", "json",
+                "--no-aggregate", "--record", rec.toString(), "--metrics", "0");
         String at = fw.awaitErr(MetricsRunTest.LISTEN).group(1);
         Matcher warm = fw.awaitErr(WARMUP);
         // The synthetic trace's failed execs raised alerts in the throw-away session: dropped, as all of its alerts.
@@ -92,9 +93,8 @@ class RunWarmupTest {
     }
 
     @Test
-    void offStartsWithoutIt() throws Exception {
-        Path cfg = Files.writeString(tmp.resolve("off.yaml"), "live:\n  warmup: 0s\n");
-        ForkwatchProcesses.Running fw = forkwatch.start(tmp, "run", "--config", cfg.toString());
+    void offByDefault() throws Exception {
+        ForkwatchProcesses.Running fw = forkwatch.start(tmp, "run");
         fw.awaitReady();
         assertThat(fw.terminate()).isZero();
         assertThat(fw.errText()).doesNotContain("warm-up");
