@@ -2,7 +2,6 @@ package dev.forkwatch.rules;
 
 import dev.forkwatch.alert.Alert;
 import dev.forkwatch.alert.AlertIds;
-import dev.forkwatch.alert.Hostname;
 import dev.forkwatch.alert.Priority;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.Exec;
@@ -11,6 +10,7 @@ import dev.forkwatch.event.Vfork;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,17 +33,21 @@ public final class Alerts {
     private final Consumer<Alert> out;
     private final LongSupplier clockNs;
     private final String hostname;
+    private final Function<String, RuleMeta> meta;
+    private final RaisedIds ids;
     private long raised;
 
-    /** @param clockNs the session clock in ns: the time at which timers fire */
-    public Alerts(Consumer<Alert> out, LongSupplier clockNs) {
-        this(out, clockNs, Hostname.local());
-    }
-
-    public Alerts(Consumer<Alert> out, LongSupplier clockNs, String hostname) {
+    /**
+     * @param clockNs the session clock in ns: the time at which timers fire
+     * @param meta    an alert rule's metadata by name, from the pack in effect (it changes at a reload)
+     * @param ids     the alerts raised lately, so that a rule re-added by a reload does not raise one twice
+     */
+    Alerts(Consumer<Alert> out, LongSupplier clockNs, String hostname, Function<String, RuleMeta> meta, RaisedIds ids) {
         this.out = out;
         this.clockNs = clockNs;
         this.hostname = hostname;
+        this.meta = meta;
+        this.ids = ids;
     }
 
     /**
@@ -123,12 +127,18 @@ public final class Alerts {
             fields.put(String.valueOf(keyValues[i]), keyValues[i + 1]);
         }
         fields.values().removeIf(java.util.Objects::isNull);
-        RuleMeta meta = RuleMeta.of(drools.getRule());
-        raised++;
         String rule = drools.getRule().getName();
+        RuleMeta meta = this.meta.apply(rule);
+        if (meta == null) { // an @internal(true) helper that raises an alert after all
+            meta = RuleMeta.parse(drools.getRule().getMetaData());
+        }
         String output = expand(message, fields);
-        out.accept(new Alert(AlertIds.match(rule, drools.getMatch().getObjects(), output), timeNs, rule,
-                meta.priority(), output, fields, meta.tags(), hostname));
+        // The match without its message: a rule put back by a reload may word it differently (an elapsed time).
+        if (!ids.first(rule, AlertIds.match(rule, drools.getMatch().getObjects(), ""), timeNs)) {
+            return;
+        }
+        raised++;
+        out.accept(new Alert(AlertIds.match(rule, drools.getMatch().getObjects(), output), timeNs, rule, meta.priority(), output, fields, meta.tags(), hostname));
     }
 
     static String expand(String message, Map<String, Object> fields) {

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 final class LateEvents {
     static final String RULE = "Late events";
 
-    private final long windowMs;
+    private long windowMs;
     private final EngineNotice notice;
     private long inserted;
 
@@ -24,8 +24,13 @@ final class LateEvents {
         this.notice = new EngineNotice(RULE, Priority.WARNING, "forkwatch.late_dropped",
                 (n, total) -> n + " event(s) arrived too late to be evaluated and were dropped (" + total
                         + " in all): later than engine.reorder_allowance, and older than the longest rule window ("
-                        + windowMs + "ms) before the session clock; alerts about them may be missing",
+                        + this.windowMs + "ms) before the session clock; alerts about them may be missing",
                 hostname, out);
+    }
+
+    /** After a reload: the new pack's longest window. */
+    void window(long ms) {
+        windowMs = ms;
     }
 
     /** True if a late event at {@code tsMs} may still be inserted when the session clock is at {@code clockMs}. */

@@ -1,19 +1,33 @@
 package dev.forkwatch.rules;
 
 import dev.forkwatch.alert.Alert;
+import dev.forkwatch.alert.AlertIds;
 import dev.forkwatch.alert.Hostname;
+import dev.forkwatch.alert.Priority;
 import dev.forkwatch.config.Config;
 import dev.forkwatch.config.ConfigException;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.drools.core.time.TimerService;
+import org.kie.api.KieBase;
 import org.kie.api.KieServices;
+import org.kie.api.definition.KiePackage;
+import org.kie.api.definition.rule.Rule;
+import org.kie.api.io.ResourceType;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.KieSessionConfiguration;
 import org.kie.api.runtime.conf.ClockTypeOption;
 import org.kie.api.time.SessionPseudoClock;
+import org.kie.internal.builder.KnowledgeBuilder;
+import org.kie.internal.builder.KnowledgeBuilderFactory;
+import org.kie.internal.io.ResourceFactory;
 
 /**
  * Runs a {@link RulePack} over a stream of events in <em>event time</em>, the one code path for replay and live
@@ -50,10 +64,13 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         }
     }
 
+    static final String NOT_RELOADED = "Rules not reloaded";
+
     private final KieSession session;
     private final SessionPseudoClock clock;
     private final TimerService timers;
     private final Alerts alerts;
+    private final RaisedIds raised;
     private final RuleFailures failures;
     private final RuleGuard guard;
     private final long allowanceNs;
@@ -62,6 +79,11 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     private final HeldFacts held;
     private final Overload overload;
     private final LateEvents late;
+    private final String hostname;
+    private final Consumer<Alert> out;
+    /** The pack in effect: the one started with, or the last one a reload applied (the KieBase stays the session's). */
+    private RulePack pack;
+    private long reloadAlerts;
     private long events;
     /** The last watermark released, in whole ms; -infinity before the first event. */
     private long watermarkMs = Long.MIN_VALUE;
@@ -103,9 +125,13 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         KieSessionConfiguration conf = KieServices.Factory.get().newKieSessionConfiguration();
         conf.setOption(ClockTypeOption.PSEUDO);
         this.session = pack.kieBase().newKieSession(conf, null);
+        this.pack = pack;
+        this.hostname = settings.hostname();
+        this.out = out;
         this.clock = session.getSessionClock();
         this.timers = (TimerService) clock; // the pseudo clock is the session's timer service
-        this.alerts = new Alerts(out, () -> clock.getCurrentTime() * NS_PER_MS, settings.hostname());
+        this.raised = new RaisedIds(settings.retentionNs(), () -> clock.getCurrentTime() * NS_PER_MS);
+        this.alerts = new Alerts(out, () -> clock.getCurrentTime() * NS_PER_MS, settings.hostname(), r -> this.pack.meta(r), raised);
         this.failures = new RuleFailures(pack, settings.hostname(), out);
         this.guard = new RuleGuard(session, pack, failures, () -> clock.getCurrentTime() * NS_PER_MS, throwaway);
         this.allowanceNs = settings.allowanceNs();
@@ -113,10 +139,135 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         this.held = new HeldFacts(session);
         this.overload = new Overload(settings.maxFacts(), held, session::getFactCount, settings.hostname(), out);
         this.late = new LateEvents(pack.longestWindowMs(), settings.hostname(), out);
+        setAlertsGlobal();
+    }
+
+    private void setAlertsGlobal() {
         if (session.getKieBase().getKiePackages().stream().anyMatch(p -> p.getGlobalVariables().stream()
                 .anyMatch(g -> g.getName().equals("alerts")))) {
             session.setGlobal("alerts", alerts);
         }
+    }
+
+    /**
+     * Puts {@code next} in place of the running pack in this same session, between two batches of events (call it
+     * on the engine's thread, as every other method). The facts, the clock and the facts that rules inserted stay.
+     * When rules are new, changed (their text after param substitution) or back after failing, every rule is built
+     * again into the session's KieBase, sees every fact already in the session and fires now on what it matches;
+     * a match that already raised an alert raises none again ({@link RaisedIds}), so unchanged rules raise nothing
+     * twice and a stall pending at the reload comes once, at its own time. When rules are only removed, the others
+     * stay as they are. Refused, with a {@code Rules not reloaded} alert, when a declared type or function changed
+     * ({@link PackDiff}) or the new rules do not build beside the old; the running rules then go on as they were.
+     *
+     * @param next        a pack compiled and smoke-checked as at start ({@link RulePack#load}); its own KieBase is only
+     *                    used to try its rules on the facts in the session
+     * @param restartKeys config keys that changed and need a restart, for the alert and the log
+     */
+    public Reload reload(RulePack next, List<String> restartKeys) {
+        KieBase base = session.getKieBase();
+        Set<PackDiff.RuleKey> inBase = new HashSet<>();
+        base.getKiePackages().forEach(p -> p.getRules().forEach(r -> inBase.add(new PackDiff.RuleKey(p.getName(), r.getName()))));
+        PackDiff diff = PackDiff.of(pack, inBase, next, next.disabled());
+        if (!diff.refusal().isEmpty()) {
+            return refuse(String.join("; ", diff.refusal()), restartKeys);
+        }
+        Set<String> wasDisabled = Set.copyOf(guard.disabled());
+        guard.reloaded(next); // failing rules are named from the new pack from now on
+        failures.use(next);
+        Set<String> failed = Set.of();
+        if (diff.adds()) {
+            // Drools 10.2 does not propagate the facts in a session to a rule with a temporal "not" (its timer is
+            // never scheduled) when the rule is added after any rule left the KieBase, as a changed rule must; built
+            // all at once into an emptied KieBase, every rule sees every fact. So all rules are put back, and the
+            // matches that already raised an alert raise none again (RaisedIds).
+            failed = throwingOnSessionFacts(next);
+            removeAll(base);
+            String error = build(base, diff.wanted(failed));
+            if (error != null) {
+                removeAll(base);
+                String restored = build(base, diff.running());
+                guard.reloaded(pack);
+                guard.disabledAtReload(wasDisabled);
+                failures.use(pack);
+                return refuse("the new rules do not build beside the running ones: " + error
+                        + (restored == null ? "" : "; the running rules could not be put back (" + restored + ")"), restartKeys);
+            }
+            raised.readded(new HashSet<>(next.ruleNames()));
+        } else {
+            removeAll(base, diff.removed());
+        }
+        guard.disabledAtReload(failed);
+        pack = next;
+        late.window(next.longestWindowMs());
+        setAlertsGlobal();
+        guard.fire(); // the rules put in, on the facts already in the session
+        return new Reload(true, null, diff.added(), diff.changed(), diff.removed(), diff.unchanged(),
+                next.ruleNames().size(), List.copyOf(restartKeys));
+    }
+
+    /**
+     * The rules of {@code next} whose conditions throw on an event already in the session, found on a scratch session
+     * of the new pack's own KieBase: added to the live one, such a rule would throw half-way through joining the
+     * network. They stay off, each with a {@code Rule failed} alert, as if the event had come after the reload.
+     */
+    private Set<String> throwingOnSessionFacts(RulePack next) {
+        KieSessionConfiguration conf = KieServices.Factory.get().newKieSessionConfiguration();
+        conf.setOption(ClockTypeOption.PSEUDO);
+        KieSession scratch = next.kieBase().newKieSession(conf, null);
+        try {
+            RuleGuard trial = new RuleGuard(scratch, next, failures, this::clockNs);
+            for (Object o : session.getObjects()) {
+                if (o instanceof Event e) {
+                    trial.insert(e, clockNs()); // reported at the reload
+                }
+            }
+            return Set.copyOf(trial.disabled());
+        } finally {
+            scratch.dispose();
+        }
+    }
+
+    private static void removeAll(KieBase base) {
+        removeAll(base, null);
+    }
+
+    /** Takes the rules named (all when null) out of the KieBase. */
+    private static void removeAll(KieBase base, Set<String> names) {
+        for (KiePackage p : List.copyOf(base.getKiePackages())) {
+            for (Rule r : List.copyOf(p.getRules())) {
+                if (names == null || names.contains(r.getName())) {
+                    base.removeRule(p.getName(), r.getName());
+                }
+            }
+        }
+    }
+
+    /** Compiles rules into the live KieBase, which then runs them; the first error, or null. */
+    private static String build(KieBase base, List<org.drools.drl.ast.descr.PackageDescr> descrs) {
+        if (descrs.isEmpty()) {
+            return null;
+        }
+        KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(base);
+        descrs.forEach(pd -> builder.add(ResourceFactory.newDescrResource(pd), ResourceType.DESCR));
+        return builder.hasErrors() ? builder.getErrors().iterator().next().getMessage().strip().replaceAll("\\s+", " ") : null;
+    }
+
+    /**
+     * A reload refused before there was a pack to apply (it did not compile, failed the smoke run, a file is not
+     * trusted, the config is bad): raises the {@code Rules not reloaded} alert (Error); the running rules go on.
+     */
+    public Reload refuse(String why, List<String> restartKeys) {
+        Reload r = Reload.refused(why, pack.ruleNames().size(), restartKeys);
+        long t = started ? clockNs() : newestNs == Long.MIN_VALUE ? 0 : newestNs;
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("reload.error", why);
+        if (!restartKeys.isEmpty()) {
+            f.put("reload.restart_needed", String.join(", ", restartKeys));
+        }
+        reloadAlerts++;
+        out.accept(new Alert(AlertIds.engine(NOT_RELOADED, t, f), t, NOT_RELOADED, Priority.ERROR, r.summary(), f,
+                List.of("forkwatch", "rules"), hostname));
+        return r;
     }
 
     @Override
@@ -168,7 +319,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(events, alerts.count() + failures.raised() + late.alerts() + overload.alerts(), late.inserted(),
+        return new Stats(events, alerts.count() + failures.raised() + late.alerts() + overload.alerts() + reloadAlerts, late.inserted(),
                 late.dropped(), overload.evicted(), session.getFactCount(), buffer.size());
     }
 

@@ -29,7 +29,7 @@ final class RuleFailures {
         long lastNs;
     }
 
-    private final RulePack pack;
+    private RulePack pack;
     private final String hostname;
     private final Consumer<Alert> out;
     private final Map<String, Pending> pending = new LinkedHashMap<>();
@@ -40,6 +40,11 @@ final class RuleFailures {
         this.pack = pack;
         this.hostname = hostname;
         this.out = out;
+    }
+
+    /** After a reload: rule locations come from {@code next}. */
+    void use(RulePack next) {
+        pack = next;
     }
 
     /** A consequence threw: that match is skipped; the rule stays on. */

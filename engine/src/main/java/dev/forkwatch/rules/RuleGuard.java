@@ -52,7 +52,7 @@ final class RuleGuard {
 
     private final KieSession session;
     private final KieBase base;
-    private final RulePack pack;
+    private RulePack pack;
     private final RuleFailures failures;
     private final LongSupplier clockNs;
     /** A throw-away session (the warm-up) shares the live pack's KieBase: it must never remove a rule from it. */
@@ -105,6 +105,17 @@ final class RuleGuard {
     /** The rule whose consequence is running now, or null; safe to read from any thread. */
     String firing() {
         return firing;
+    }
+
+    /** A reload puts {@code next} in place: rules are named from it, and those disabled for failing are back. */
+    void reloaded(RulePack next) {
+        pack = next;
+        disabled.clear();
+    }
+
+    /** Rules that a reload left out because they threw on the facts already in the session. */
+    void disabledAtReload(Set<String> rules) {
+        disabled.addAll(rules);
     }
 
     /** Rules taken out of this session for failing, by name. */

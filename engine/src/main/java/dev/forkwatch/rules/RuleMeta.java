@@ -5,8 +5,6 @@ import dev.forkwatch.alert.Priority;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import org.kie.api.definition.rule.Rule;
 
 /**
  * A rule's metadata: {@code @priority("Warning")}, {@code @tags("process, vfork, T1106")},
@@ -20,12 +18,6 @@ import org.kie.api.definition.rule.Rule;
  */
 public record RuleMeta(Priority priority, List<String> tags, String description, boolean internal,
                        boolean aggregated, List<String> aggregateKeys) {
-    private static final Map<Rule, RuleMeta> CACHE = new ConcurrentHashMap<>();
-
-    public static RuleMeta of(Rule rule) {
-        return CACHE.computeIfAbsent(rule, r -> parse(r.getMetaData()));
-    }
-
     /** Parses metadata; throws IllegalArgumentException naming what is missing or wrong. */
     public static RuleMeta parse(Map<String, Object> md) {
         Object p = md.get("priority");

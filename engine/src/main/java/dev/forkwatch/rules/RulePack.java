@@ -66,10 +66,12 @@ public final class RulePack {
     private final Set<String> disabled;
     private final List<RuleError> warnings;
     private final long longestWindowMs;
+    /** The DRL as Drools compiled it (params substituted), by source: what a reload compares ({@link PackDiff}). */
+    private final List<RuleSource> compiled;
 
     private RulePack(KieBase base, List<String> ruleNames, Map<String, RuleMeta> meta, Map<String, String> locations,
                      Map<String, String> conditions, Set<String> disabled, List<RuleError> warnings,
-                     long longestWindowMs) {
+                     long longestWindowMs, List<RuleSource> compiled) {
         this.base = base;
         this.ruleNames = ruleNames;
         this.meta = Map.copyOf(meta);
@@ -78,11 +80,18 @@ public final class RulePack {
         this.disabled = disabled;
         this.warnings = List.copyOf(warnings);
         this.longestWindowMs = longestWindowMs;
+        this.compiled = List.copyOf(compiled);
+    }
+
+    /** The sources as compiled: original names, preprocessed text. */
+    List<RuleSource> compiled() {
+        return compiled;
     }
 
     /**
      * The KieBase that sessions run on. A rule that fails at run time is removed from it ({@link RuleGuard}):
-     * it stays off for every session of this pack, until the rules are loaded again.
+     * it stays off for every session of this pack, until the rules are reloaded; a reload changes it in place
+     * ({@link RuleEngine#reload}).
      */
     public KieBase kieBase() {
         return base;
@@ -325,8 +334,10 @@ public final class RulePack {
                     config.nanos("engine.event_retention")));
         }
         long longestWindowMs = preprocessed.stream().mapToLong(RuleWindows::longestMs).max().orElse(0);
+        List<RuleSource> compiled = byPath.entrySet().stream()
+                .map(e -> new RuleSource(srcByPath.get(e.getKey()).name(), e.getValue().text())).toList();
         return new RulePack(base, List.copyOf(names), metas, Map.copyOf(locations), Map.copyOf(conditions), disabled,
-                warnings, longestWindowMs);
+                warnings, longestWindowMs, compiled);
     }
 
     /** {@code rules.disabled}: every name must be a rule of the pack (a typo would silently keep it on). */
