@@ -79,9 +79,15 @@ public final class Aggregator implements Consumer<Alert> {
         }
         this.windowNs = windowNs;
         this.maxKinds = maxKinds;
-        keysByRule.forEach((rule, keys) -> this.keysByRule.put(rule, keys.stream().map(KeyField::parse).toList()));
+        rules(keysByRule);
         this.out = out;
         this.listener = listener;
+    }
+
+    /** After a reload: the rules to aggregate now; windows already open close as they would have. */
+    public void rules(Map<String, List<String>> keysByRule) {
+        this.keysByRule.clear();
+        keysByRule.forEach((rule, keys) -> this.keysByRule.put(rule, keys.stream().map(KeyField::parse).toList()));
     }
 
     @Override

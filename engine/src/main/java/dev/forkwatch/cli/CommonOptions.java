@@ -23,6 +23,11 @@ public final class CommonOptions {
             description = "How long to wait at exit for webhook delivery, e.g. 2s, 500ms (outputs.webhook.drain_timeout).")
     String drainTimeout;
 
+    /** The config file read, or null (see {@link RuleOptions#configFile}). */
+    public Path configFile() {
+        return ruleOptions.configFile();
+    }
+
     /** The embedded defaults, the --config file, then these options, in that order of precedence. */
     public Config config() {
         Config c = ruleOptions.config();

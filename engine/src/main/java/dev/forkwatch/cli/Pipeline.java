@@ -24,7 +24,8 @@ import java.util.function.Consumer;
  */
 public final class Pipeline implements EventReceiver, AutoCloseable {
     private final Config config;
-    private final RulePack rules;
+    /** The pack in effect: written by a reload on the engine thread, read by the metrics scrape. */
+    private volatile RulePack rules;
     private final Sink sink;
     private final Aggregator aggregator;
     private final RuleEngine engine;
@@ -78,6 +79,26 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         }
         Sink sink = SinkFactory.create(config, out, err, System.getenv());
         return new Pipeline(config, rules, sink, telemetry);
+    }
+
+    /**
+     * Puts a reloaded pack in place (on the engine thread, between drains): see {@link RuleEngine#reload}. The other
+     * settings of {@code next} are not applied: {@code restartKeys} names those that changed.
+     */
+    dev.forkwatch.rules.Reload reload(RulePack next, java.util.List<String> restartKeys) {
+        dev.forkwatch.rules.Reload r = engine.reload(next, restartKeys);
+        if (r.applied()) {
+            rules = next;
+            if (aggregator != null) {
+                aggregator.rules(next.aggregateKeys());
+            }
+        }
+        return r;
+    }
+
+    /** A reload that found no pack to apply: the {@code Rules not reloaded} alert, the running rules go on. */
+    dev.forkwatch.rules.Reload refuseReload(String why, java.util.List<String> restartKeys) {
+        return engine.refuse(why, restartKeys);
     }
 
     /** The host name alerts carry: engine.hostname, or the kernel's host name. */

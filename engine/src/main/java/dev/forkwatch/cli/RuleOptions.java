@@ -17,10 +17,15 @@ public final class RuleOptions {
             + "/etc/forkwatch/forkwatch.yaml).")
     Path config;
 
+    /** The --config file, or the packaged system config, or null. */
+    public Path configFile() {
+        String packaged = System.getProperty("forkwatch.config");
+        return config != null ? config : packaged == null || packaged.isEmpty() ? null : Path.of(packaged);
+    }
+
     /** The embedded defaults, the --config file (or the packaged system config), then --rules, in that order. */
     public Config config() {
-        String packaged = System.getProperty("forkwatch.config");
-        Path file = config != null ? config : packaged == null || packaged.isEmpty() ? null : Path.of(packaged);
+        Path file = configFile();
         Config c = file == null ? Config.defaults() : Config.load(file);
         if (!rules.isEmpty()) {
             c = c.with("rules.paths", rules.stream().map(Path::toString).toList(), "--rules");

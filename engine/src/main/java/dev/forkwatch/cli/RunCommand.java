@@ -28,8 +28,8 @@ import sun.misc.SignalHandler;
  * Watches this host live: the kernel probes feed the same pipeline as replay. Prints one line with "ready" to
  * stderr once the probes are attached and the rules compiled; SIGTERM/SIGINT stop it cleanly (probes
  * detached, buffered events evaluated, counters printed, exit 0 — or 4 when webhook alerts stayed in the spool),
- * or, when the rules do not finish within live.stop_grace, halt it with exit 6 ({@link StopGuard}). SIGHUP is
- * logged and ignored.
+ * or, when the rules do not finish within live.stop_grace, halt it with exit 6 ({@link StopGuard}). SIGHUP, and
+ * with --watch a change of a rule or config file, reloads the rules into the running session ({@link RuleReloads}).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Watch this host live (as root) with the rules; see docs/operations.md.")
@@ -56,8 +56,12 @@ final class RunCommand implements Callable<Integer> {
             description = "Send every alert: no summaries of floods (outputs.aggregate.enabled; see docs/outputs.md).")
     boolean noAggregate;
 
-    @Override
-    public Integer call() throws Exception {
+    @Option(names = "--watch",
+            description = "Reload the rules when a rule file or the config file changes, as SIGHUP does (see docs/rules.md).")
+    boolean watch;
+
+    /** The config as the options make it: read again, the same way, by every reload. */
+    private dev.forkwatch.config.Config config() {
         var cfg = options.config();
         if (probe != null) {
             cfg = cfg.withText("live.probe", probe, "--probe");
@@ -68,6 +72,12 @@ final class RunCommand implements Callable<Integer> {
         if (noAggregate) {
             cfg = cfg.with("outputs.aggregate.enabled", false, "--no-aggregate");
         }
+        return cfg;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        var cfg = config();
         LiveSource.Settings settings = LiveSource.Settings.from(cfg);
         Warmup.Settings warmupSettings = Warmup.Settings.from(cfg);
         // Cheap host checks first: a non-root user learns that before waiting for the rules to compile.
@@ -82,7 +92,8 @@ final class RunCommand implements Callable<Integer> {
                     new TraceGenerator(Long.MAX_VALUE, WARMUP_RATE, WARMUP_PARENTS, 1));
             LiveSource source = LiveSource.open(settings, () -> report(warmupSettings, warmup.await()),
                     msg -> main.err.println("forkwatch: " + msg));
-            Tee receiver = new Tee(pipeline, writer);
+            RuleReloads reloads = new RuleReloads(this::config, pipeline, metrics.telemetry(), main.err);
+            Tee receiver = new Tee(pipeline, writer, reloads);
             source.onDrop((total, delta) -> pipeline.sink().accept(
                     LiveRun.droppedAlert(total, delta, receiver.lastNs(), pipeline.hostname())));
             StopGuard guard = new StopGuard(cfg.nanos("live.stop_grace"), () -> {
@@ -92,9 +103,8 @@ final class RunCommand implements Callable<Integer> {
                     main.err, Runtime.getRuntime()::halt);
             SignalHandler oldTerm = Signal.handle(new Signal("TERM"), sig -> guard.request("SIGTERM"));
             SignalHandler oldInt = Signal.handle(new Signal("INT"), sig -> guard.request("SIGINT"));
-            SignalHandler oldHup = Signal.handle(new Signal("HUP"), sig -> main.err.println(
-                    "forkwatch: SIGHUP ignored: configuration reload is not supported yet (restart to apply changes)"));
-            try {
+            SignalHandler oldHup = Signal.handle(new Signal("HUP"), sig -> reloads.request("SIGHUP"));
+            try (ReloadWatch watcher = watch ? new ReloadWatch(options.configFile(), reloads::latest, reloads).start() : null) {
                 metrics.ready(pipeline, source);
                 main.err.printf("forkwatch: ready: %s probes attached, %d rule(s) loaded%n",
                         source.mode().label(), pipeline.rules().ruleNames().size());
@@ -161,11 +171,13 @@ final class RunCommand implements Callable<Integer> {
     private static final class Tee implements EventReceiver {
         private final EventReceiver pipeline;
         private final TraceWriter writer;
+        private final RuleReloads reloads;
         private long lastNs;
 
-        Tee(EventReceiver pipeline, TraceWriter writer) {
+        Tee(EventReceiver pipeline, TraceWriter writer, RuleReloads reloads) {
             this.pipeline = pipeline;
             this.writer = writer;
+            this.reloads = reloads;
         }
 
         @Override
@@ -189,6 +201,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             pipeline.clock(nowNs);
+            reloads.poll(); // between drains: never while events go in
         }
 
         long lastNs() {

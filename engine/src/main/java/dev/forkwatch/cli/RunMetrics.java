@@ -61,8 +61,7 @@ final class RunMetrics implements AutoCloseable {
         if (metrics == null) {
             return;
         }
-        int rules = pipeline.rules().ruleNames().size();
-        metrics.rules(() -> rules);
+        metrics.rules(() -> pipeline.rules().ruleNames().size()); // a reload changes it
         metrics.kernel(() -> source.counters().lost(), () -> source.counters().overflow());
         SinkFactory.find(pipeline.sink(), StdoutSink.class).ifPresent(s -> metrics.stdout(s::lost));
         SinkFactory.find(pipeline.sink(), WebhookSink.class).ifPresent(w -> metrics.webhook(() -> numbers(w)));

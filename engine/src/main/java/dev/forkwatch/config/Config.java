@@ -250,6 +250,22 @@ public final class Config {
         return v == null ? null : v.value();
     }
 
+    /** The keys whose value differs between this config and {@code other} (set in one only, or to another value). */
+    public java.util.SortedSet<String> changedKeys(Config other) {
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        for (String k : values.keySet()) {
+            if (!java.util.Objects.equals(get(k), other.get(k))) {
+                out.add(k);
+            }
+        }
+        for (String k : other.values.keySet()) {
+            if (!java.util.Objects.equals(get(k), other.get(k))) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
     /** Where a key was set ("file:line"), or null. */
     public String origin(String key) {
         Value v = values.get(key);

@@ -35,6 +35,7 @@ public final class PrometheusMetrics implements Telemetry {
     private final Counter late;
     private final Counter evicted;
     private final Counter ruleFailures;
+    private final Counter reloads;
     private final Map<String, CounterDataPoint> eventsByType = new ConcurrentHashMap<>();
     private volatile long clockNs = Long.MIN_VALUE;
     private volatile long facts;
@@ -56,6 +57,10 @@ public final class PrometheusMetrics implements Telemetry {
         late = counter("forkwatch_late_events_total", "Events later than engine.reorder_allowance.");
         evicted = counter("forkwatch_evicted_facts_total", "Facts evicted early because the session was full.");
         ruleFailures = counter("forkwatch_rule_failures_total", "Times a rule threw (a skipped match, a disabling).");
+        reloads = counter("forkwatch_rule_reloads_total", "Reloads of the rules (SIGHUP, --watch), applied (ok) or refused.",
+                "result");
+        reloads.labelValues("ok");
+        reloads.labelValues("refused");
         CounterWithCallback.builder().name("forkwatch_stdout_write_errors_total")
                 .help("Alerts that could not be written to stdout: lost there.")
                 .callback(cb -> cb.call(stdoutLost.getAsLong())).register(registry);
@@ -170,6 +175,11 @@ public final class PrometheusMetrics implements Telemetry {
     @Override
     public void ruleFailures(long n) {
         ruleFailures.inc(n);
+    }
+
+    @Override
+    public void ruleReload(boolean ok) {
+        reloads.labelValues(ok ? "ok" : "refused").inc();
     }
 
     @Override

@@ -40,4 +40,8 @@ public interface Telemetry {
     /** {@code count} rules are disabled now (they threw in a condition, or ran away). */
     default void rulesDisabled(long count) {
     }
+
+    /** A reload of the rules (SIGHUP, --watch) was applied ({@code ok}) or refused. */
+    default void ruleReload(boolean ok) {
+    }
 }

@@ -215,7 +215,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         conf.setOption(ClockTypeOption.PSEUDO);
         KieSession scratch = next.kieBase().newKieSession(conf, null);
         try {
-            RuleGuard trial = new RuleGuard(scratch, next, failures, this::clockNs);
+            RuleGuard trial = new RuleGuard(scratch, next, failures, this::clockNs, false); // disables in the new pack's own KieBase
             for (Object o : session.getObjects()) {
                 if (o instanceof Event e) {
                     trial.insert(e, clockNs()); // reported at the reload
