@@ -129,7 +129,7 @@ final class PackDiff {
         return s.text().substring(from, to).replaceAll("\\s+", " ").trim();
     }
 
-    /** Why the pack cannot replace the live one in place; empty when it can. */
+    /** Why the pack cannot replace the live one in place; empty when it can (mutable: the build may add a reason). */
     List<String> refusal() {
         return refusal;
     }

@@ -8,26 +8,17 @@ import dev.forkwatch.config.Config;
 import dev.forkwatch.config.ConfigException;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.drools.core.time.TimerService;
-import org.kie.api.KieBase;
 import org.kie.api.KieServices;
-import org.kie.api.definition.KiePackage;
-import org.kie.api.definition.rule.Rule;
-import org.kie.api.io.ResourceType;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.KieSessionConfiguration;
 import org.kie.api.runtime.conf.ClockTypeOption;
 import org.kie.api.time.SessionPseudoClock;
-import org.kie.internal.builder.KnowledgeBuilder;
-import org.kie.internal.builder.KnowledgeBuilderFactory;
-import org.kie.internal.io.ResourceFactory;
 
 /**
  * Runs a {@link RulePack} over a stream of events in <em>event time</em>, the one code path for replay and live
@@ -71,6 +62,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     private final TimerService timers;
     private final Alerts alerts;
     private final RaisedIds raised;
+    private final SessionReload reloads;
     private final RuleFailures failures;
     private final RuleGuard guard;
     private final long allowanceNs;
@@ -139,6 +131,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         this.held = new HeldFacts(session);
         this.overload = new Overload(settings.maxFacts(), held, session::getFactCount, settings.hostname(), out);
         this.late = new LateEvents(pack.longestWindowMs(), settings.hostname(), out);
+        this.reloads = new SessionReload(session, guard, failures, raised, this::clockNs);
         setAlertsGlobal();
     }
 
@@ -164,92 +157,16 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
      * @param restartKeys config keys that changed and need a restart, for the alert and the log
      */
     public Reload reload(RulePack next, List<String> restartKeys) {
-        KieBase base = session.getKieBase();
-        Set<PackDiff.RuleKey> inBase = new HashSet<>();
-        base.getKiePackages().forEach(p -> p.getRules().forEach(r -> inBase.add(new PackDiff.RuleKey(p.getName(), r.getName()))));
-        PackDiff diff = PackDiff.of(pack, inBase, next, next.disabled());
+        PackDiff diff = reloads.apply(pack, next);
         if (!diff.refusal().isEmpty()) {
             return refuse(String.join("; ", diff.refusal()), restartKeys);
         }
-        Set<String> wasDisabled = Set.copyOf(guard.disabled());
-        guard.reloaded(next); // failing rules are named from the new pack from now on
-        failures.use(next);
-        Set<String> failed = Set.of();
-        if (diff.adds()) {
-            // Drools 10.2 does not propagate the facts in a session to a rule with a temporal "not" (its timer is
-            // never scheduled) when the rule is added after any rule left the KieBase, as a changed rule must; built
-            // all at once into an emptied KieBase, every rule sees every fact. So all rules are put back, and the
-            // matches that already raised an alert raise none again (RaisedIds).
-            failed = throwingOnSessionFacts(next);
-            removeAll(base);
-            String error = build(base, diff.wanted(failed));
-            if (error != null) {
-                removeAll(base);
-                String restored = build(base, diff.running());
-                guard.reloaded(pack);
-                guard.disabledAtReload(wasDisabled);
-                failures.use(pack);
-                return refuse("the new rules do not build beside the running ones: " + error
-                        + (restored == null ? "" : "; the running rules could not be put back (" + restored + ")"), restartKeys);
-            }
-            raised.readded(new HashSet<>(next.ruleNames()));
-        } else {
-            removeAll(base, diff.removed());
-        }
-        guard.disabledAtReload(failed);
         pack = next;
         late.window(next.longestWindowMs());
         setAlertsGlobal();
         guard.fire(); // the rules put in, on the facts already in the session
         return new Reload(true, null, diff.added(), diff.changed(), diff.removed(), diff.unchanged(),
                 next.ruleNames().size(), List.copyOf(restartKeys));
-    }
-
-    /**
-     * The rules of {@code next} whose conditions throw on an event already in the session, found on a scratch session
-     * of the new pack's own KieBase: added to the live one, such a rule would throw half-way through joining the
-     * network. They stay off, each with a {@code Rule failed} alert, as if the event had come after the reload.
-     */
-    private Set<String> throwingOnSessionFacts(RulePack next) {
-        KieSessionConfiguration conf = KieServices.Factory.get().newKieSessionConfiguration();
-        conf.setOption(ClockTypeOption.PSEUDO);
-        KieSession scratch = next.kieBase().newKieSession(conf, null);
-        try {
-            RuleGuard trial = new RuleGuard(scratch, next, failures, this::clockNs, false); // disables in the new pack's own KieBase
-            for (Object o : session.getObjects()) {
-                if (o instanceof Event e) {
-                    trial.insert(e, clockNs()); // reported at the reload
-                }
-            }
-            return Set.copyOf(trial.disabled());
-        } finally {
-            scratch.dispose();
-        }
-    }
-
-    private static void removeAll(KieBase base) {
-        removeAll(base, null);
-    }
-
-    /** Takes the rules named (all when null) out of the KieBase. */
-    private static void removeAll(KieBase base, Set<String> names) {
-        for (KiePackage p : List.copyOf(base.getKiePackages())) {
-            for (Rule r : List.copyOf(p.getRules())) {
-                if (names == null || names.contains(r.getName())) {
-                    base.removeRule(p.getName(), r.getName());
-                }
-            }
-        }
-    }
-
-    /** Compiles rules into the live KieBase, which then runs them; the first error, or null. */
-    private static String build(KieBase base, List<org.drools.drl.ast.descr.PackageDescr> descrs) {
-        if (descrs.isEmpty()) {
-            return null;
-        }
-        KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(base);
-        descrs.forEach(pd -> builder.add(ResourceFactory.newDescrResource(pd), ResourceType.DESCR));
-        return builder.hasErrors() ? builder.getErrors().iterator().next().getMessage().strip().replaceAll("\\s+", " ") : null;
     }
 
     /**
