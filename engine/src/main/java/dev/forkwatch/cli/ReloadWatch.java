@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -24,19 +25,25 @@ import java.util.stream.Stream;
  */
 final class ReloadWatch implements AutoCloseable {
     static final long INTERVAL_MS = 1000;
+    static final String CAUSE = "rule or config file changed (--watch)";
 
     private final Path configFile;
     private final Supplier<Config> config;
-    private final RuleReloads reloads;
+    private final Consumer<String> request;
     private final Thread thread;
     private volatile boolean stopped;
     /** The fingerprint of the files as last loaded (at start, then at each reload asked for). */
     private Map<String, String> loaded;
 
-    ReloadWatch(Path configFile, Supplier<Config> config, RuleReloads reloads) {
+    /**
+     * @param configFile the config file read, or null
+     * @param config     the config last read: its rules.paths and rules.extra_dirs are watched
+     * @param request    asks for a reload ({@link RuleReloads#request}), with the cause
+     */
+    ReloadWatch(Path configFile, Supplier<Config> config, Consumer<String> request) {
         this.configFile = configFile;
         this.config = config;
-        this.reloads = reloads;
+        this.request = request;
         this.thread = new Thread(this::loop, "forkwatch-watch");
         thread.setDaemon(true);
     }
@@ -59,7 +66,7 @@ final class ReloadWatch implements AutoCloseable {
             Map<String, String> now = fingerprint();
             if (!now.equals(loaded) && now.equals(previous)) {
                 loaded = now;
-                reloads.request("rule or config file changed (--watch)");
+                request.accept(CAUSE);
             }
             previous = now;
         }

@@ -104,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
             SignalHandler oldTerm = Signal.handle(new Signal("TERM"), sig -> guard.request("SIGTERM"));
             SignalHandler oldInt = Signal.handle(new Signal("INT"), sig -> guard.request("SIGINT"));
             SignalHandler oldHup = Signal.handle(new Signal("HUP"), sig -> reloads.request("SIGHUP"));
-            try (ReloadWatch watcher = watch ? new ReloadWatch(options.configFile(), reloads::latest, reloads).start() : null) {
+            try (ReloadWatch watcher = watch ? new ReloadWatch(options.configFile(), reloads::latest, reloads::request).start() : null) {
                 metrics.ready(pipeline, source);
                 main.err.printf("forkwatch: ready: %s probes attached, %d rule(s) loaded%n",
                         source.mode().label(), pipeline.rules().ruleNames().size());
