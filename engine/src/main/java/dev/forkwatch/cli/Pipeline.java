@@ -8,12 +8,14 @@ import dev.forkwatch.config.ConfigException;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
 import dev.forkwatch.metrics.Telemetry;
+import dev.forkwatch.rules.Reload;
 import dev.forkwatch.rules.RuleEngine;
 import dev.forkwatch.rules.RulePack;
 import dev.forkwatch.sink.Sink;
 import dev.forkwatch.sink.SinkFactory;
 import dev.forkwatch.sink.SinkReport;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -85,8 +87,8 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
      * Puts a reloaded pack in place (on the engine thread, between drains): see {@link RuleEngine#reload}. The other
      * settings of {@code next} are not applied: {@code restartKeys} names those that changed.
      */
-    dev.forkwatch.rules.Reload reload(RulePack next, java.util.List<String> restartKeys) {
-        dev.forkwatch.rules.Reload r = engine.reload(next, restartKeys);
+    Reload reload(RulePack next, List<String> restartKeys) {
+        Reload r = engine.reload(next, restartKeys);
         if (r.applied()) {
             rules = next;
             if (aggregator != null) {
@@ -97,7 +99,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     }
 
     /** A reload that found no pack to apply: the {@code Rules not reloaded} alert, the running rules go on. */
-    dev.forkwatch.rules.Reload refuseReload(String why, java.util.List<String> restartKeys) {
+    Reload refuseReload(String why, List<String> restartKeys) {
         return engine.refuse(why, restartKeys);
     }
 

@@ -1,6 +1,6 @@
 package dev.forkwatch.cli;
 
-import dev.forkwatch.source.TraceGenerator;
+import dev.forkwatch.config.Config;
 import dev.forkwatch.event.Event;
 import dev.forkwatch.event.EventReceiver;
 import dev.forkwatch.live.KernelCounters;
@@ -11,6 +11,7 @@ import dev.forkwatch.rules.RuleEngine;
 import dev.forkwatch.rules.RuleError;
 import dev.forkwatch.rules.Warmup;
 import dev.forkwatch.sink.Sink;
+import dev.forkwatch.source.TraceGenerator;
 import dev.forkwatch.source.TraceWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
     boolean watch;
 
     /** The config as the options make it: read again, the same way, by every reload. */
-    private dev.forkwatch.config.Config config() {
+    private Config config() {
         var cfg = options.config();
         if (probe != null) {
             cfg = cfg.withText("live.probe", probe, "--probe");

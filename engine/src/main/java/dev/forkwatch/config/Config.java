@@ -18,6 +18,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * The YAML configuration, flattened to dotted keys ("vfork.stall_threshold"). Every key is checked against
@@ -251,18 +254,10 @@ public final class Config {
     }
 
     /** The keys whose value differs between this config and {@code other} (set in one only, or to another value). */
-    public java.util.SortedSet<String> changedKeys(Config other) {
-        java.util.SortedSet<String> out = new java.util.TreeSet<>();
-        for (String k : values.keySet()) {
-            if (!java.util.Objects.equals(get(k), other.get(k))) {
-                out.add(k);
-            }
-        }
-        for (String k : other.values.keySet()) {
-            if (!java.util.Objects.equals(get(k), other.get(k))) {
-                out.add(k);
-            }
-        }
+    public SortedSet<String> changedKeys(Config other) {
+        SortedSet<String> out = new TreeSet<>(values.keySet());
+        out.addAll(other.values.keySet());
+        out.removeIf(k -> Objects.equals(get(k), other.get(k)));
         return out;
     }
 

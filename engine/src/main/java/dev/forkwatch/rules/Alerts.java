@@ -138,7 +138,8 @@ public final class Alerts {
             return;
         }
         raised++;
-        out.accept(new Alert(AlertIds.match(rule, drools.getMatch().getObjects(), output), timeNs, rule, meta.priority(), output, fields, meta.tags(), hostname));
+        out.accept(new Alert(AlertIds.match(rule, drools.getMatch().getObjects(), output), timeNs, rule, meta.priority(),
+                output, fields, meta.tags(), hostname));
     }
 
     static String expand(String message, Map<String, Object> fields) {

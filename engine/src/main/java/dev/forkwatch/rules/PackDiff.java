@@ -15,9 +15,9 @@ import org.drools.drl.parser.DroolsParserException;
 
 /**
  * What a reload changes, rule by rule: a rule is the same when its text after {@code ${param}} substitution is
- * the same (so a changed param changes the rules that use it). Declared types and functions cannot change under
- * a live session: the facts in it have the old class, and rules left in place were compiled against it; a pack that
- * changes or removes one is refused ({@link #refusal}). New ones are fine.
+ * the same, whitespace aside (so a changed param changes the rules that use it). Declared types and functions
+ * cannot change under a live session: the facts in it are instances of the old classes; a pack that changes or
+ * removes one is refused ({@link #refusal}). New ones are fine.
  */
 final class PackDiff {
     /** A rule in the KieBase: its package and name. */
