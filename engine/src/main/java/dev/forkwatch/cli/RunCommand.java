@@ -76,6 +76,18 @@ final class RunCommand implements Callable<Integer> {
         return cfg;
     }
 
+    /**
+     * The config read again for a reload, checked as at start, settings that need a restart included: a value
+     * that a restart would refuse is refused now.
+     */
+    private Config checkedConfig() {
+        Config c = config();
+        LiveSource.Settings.from(c);
+        Warmup.Settings.from(c);
+        Pipeline.checkAggregate(c);
+        return c;
+    }
+
     @Override
     public Integer call() throws Exception {
         var cfg = config();
@@ -93,7 +105,7 @@ final class RunCommand implements Callable<Integer> {
                     new TraceGenerator(Long.MAX_VALUE, WARMUP_RATE, WARMUP_PARENTS, 1));
             LiveSource source = LiveSource.open(settings, () -> report(warmupSettings, warmup.await()),
                     msg -> main.err.println("forkwatch: " + msg));
-            RuleReloads reloads = new RuleReloads(this::config, pipeline, metrics.telemetry(), main.err);
+            RuleReloads reloads = new RuleReloads(this::checkedConfig, pipeline, metrics.telemetry(), main.err);
             Tee receiver = new Tee(pipeline, writer, reloads);
             source.onDrop((total, delta) -> pipeline.sink().accept(
                     LiveRun.droppedAlert(total, delta, receiver.lastNs(), pipeline.hostname())));
