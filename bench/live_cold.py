@@ -7,8 +7,8 @@
 Each round, in an order that rotates every round: the vfork+exec+wait loop (bench/vfork_exec_loop.c) alone
 (`none`), and for each variant the same loop watched by a new `forkwatch run` process, started the moment `run`
 prints `ready` (it should end within 10 s of it: a warning says when not); then `run` is stopped (SIGTERM). The
-default variants are `run` with its warm-up (the default config) and without (`live.warmup: 0s`); a `--variant`
-runs the launcher with extra environment instead (e.g. `--variant c1='FORKWATCH_JIT=c1'`). Reported per mode:
+default variants are `run` as configured by default (warm-up off) and with `live.warmup: 5s`; a `--variant`
+runs the launcher with extra environment instead (e.g. `--variant tiered='FORKWATCH_JIT=tiered'`). Reported per mode:
 median, min and max of the loop's wall time and of its own CPU time (itself and its children) per iteration,
 the ratios of the medians to `none`, and the CPU `run` used while the loop ran. As root. Results:
 docs/performance.md ("Cold start").
@@ -22,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from startup import stop, wait_for_background_build
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HZ = os.sysconf("SC_CLK_TCK")
@@ -60,12 +62,7 @@ def watched(cmd, env, binary, iterations):
                   "--iterations" % after, file=sys.stderr)
         return wall, cpu, c1 - c0
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop(p)
 
 
 def main():
@@ -83,11 +80,11 @@ def main():
     try:
         binary = os.path.join(tmp, "vfork_exec_loop")
         subprocess.run(["gcc", "-O2", "-o", binary, os.path.join(HERE, "bench", "vfork_exec_loop.c")], check=True)
-        off = os.path.join(tmp, "warmup-off.yaml")
-        with open(off, "w") as f:
-            f.write("live:\n  warmup: 0s\n")
-        os.chmod(off, 0o644)
-        variants = [("warmup_on", {}, []), ("warmup_off", {}, ["--config", off])]
+        on = os.path.join(tmp, "warmup-on.yaml")
+        with open(on, "w") as f:
+            f.write("live:\n  warmup: 5s\n")
+        os.chmod(on, 0o644)
+        variants = [("warmup_off", {}, []), ("warmup_on", {}, ["--config", on])]
         if a.variant:
             variants = []
             for v in a.variant:
@@ -96,6 +93,7 @@ def main():
         # Page cache, the loop binary, and whatever the launcher builds on first use (jar, class-data archive).
         loop(binary, a.iterations // 4)
         subprocess.run([a.launcher, "check"], stdout=subprocess.DEVNULL, check=True)
+        wait_for_background_build(os.environ)
         modes = [("none", None)] + [(n, ([a.launcher, "run", "--no-aggregate"] + args, {**os.environ, **env}))
                                     for n, env, args in variants]
         samples = {m: [] for m, _ in modes}

@@ -45,15 +45,20 @@ def timed_ready(cmd, env):
                 t = time.monotonic() - t0
                 break
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop(p)
     if t is None:
         sys.exit("bench/startup.py: run never printed ready: %s" % b"".join(seen[-5:]).decode())
     return t
+
+
+def stop(p):
+    """SIGTERM (as systemd stops `run`), then SIGKILL if it has not exited within 30 s."""
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
 
 
 def wait_for_background_build(env):
