@@ -2,6 +2,7 @@ package dev.forkwatch.cli;
 
 import dev.forkwatch.config.Config;
 import dev.forkwatch.live.LiveSource;
+import dev.forkwatch.rules.PackCache;
 import dev.forkwatch.rules.RulePack;
 import dev.forkwatch.sink.webhook.WebhookSettings;
 import picocli.CommandLine.Command;
@@ -27,7 +28,7 @@ final class CheckCommand implements java.util.concurrent.Callable<Integer> {
         if (WebhookSettings.enabled(config)) {
             WebhookSettings.from(config, System.getenv(), main.err);
         }
-        RulePack pack = RulePack.load(config);
+        RulePack pack = RulePack.load(config, PackCache.fromEnvironment(System.getenv()));
         for (var w : pack.warnings()) {
             main.err.println("forkwatch: warning: " + w);
         }

@@ -32,14 +32,30 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         Logger log = LoggerFactory.getLogger(Main.class);
         if (log.isDebugEnabled()) { // where start-up goes: docs/performance.md
-            ProcessHandle.current().info().startInstant().ifPresent(t -> log.debug("start-up: JVM start to main {} ms",
-                    java.time.Duration.between(t, java.time.Instant.now()).toMillis()));
+            log.debug("start-up: process start (launcher, JVM) to main {} ms", sinceProcessStartMs());
         }
         int code = execute(System.out, System.err, args);
         if (log.isDebugEnabled()) {
             log.debug("start-up: exit after {} ms", java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
         }
         System.exit(code);
+    }
+
+    /**
+     * Milliseconds since this process was forked (the launcher script, then the JVM, under one pid), both times
+     * from boot in 10 ms ticks: /proc/self/stat's starttime and /proc/uptime. (ProcessHandle's start instant
+     * adds the boot time, which /proc/stat gives in whole seconds: up to a second off.) -1 when unknown.
+     */
+    private static long sinceProcessStartMs() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long startTicks = Long.parseLong(f[19]); // field 22 of stat; f[0] is field 3
+            double uptime = Double.parseDouble(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/uptime")).split(" ")[0]);
+            return Math.round(uptime * 1000) - startTicks * 10; // USER_HZ is 100 on Linux
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Runs the command line and returns the exit code; alerts go to {@code out}, messages to {@code err}. */

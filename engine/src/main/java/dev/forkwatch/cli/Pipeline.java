@@ -10,6 +10,7 @@ import dev.forkwatch.event.EventReceiver;
 import dev.forkwatch.metrics.Telemetry;
 import dev.forkwatch.rules.Reload;
 import dev.forkwatch.rules.RuleEngine;
+import dev.forkwatch.rules.PackCache;
 import dev.forkwatch.rules.RulePack;
 import dev.forkwatch.sink.Sink;
 import dev.forkwatch.sink.SinkFactory;
@@ -75,7 +76,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     /** As above, telling {@code telemetry} about events, matches and the engine's state. */
     public static Pipeline open(Config config, PrintStream out, PrintStream err, Telemetry telemetry) {
         checkAggregate(config);
-        RulePack rules = RulePack.load(config);
+        RulePack rules = RulePack.load(config, PackCache.fromEnvironment(System.getenv()));
         for (var w : rules.warnings()) {
             err.println("forkwatch: warning: " + w);
         }

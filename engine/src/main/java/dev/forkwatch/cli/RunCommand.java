@@ -18,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -103,8 +104,12 @@ final class RunCommand implements Callable<Integer> {
             // The warm-up runs while the kernel verifies the probes, and ends before they attach.
             Warmup warmup = Warmup.start(pipeline.rules(), RuleEngine.Settings.from(cfg), warmupSettings,
                     new TraceGenerator(Long.MAX_VALUE, WARMUP_RATE, WARMUP_PARENTS, 1));
+            long probesStart = System.nanoTime();
             LiveSource source = LiveSource.open(settings, () -> report(warmupSettings, warmup.await()),
                     msg -> main.err.println("forkwatch: " + msg));
+            // Where start-up goes (docs/performance.md "Start-up"); the rules' part is logged by RulePack.
+            LoggerFactory.getLogger(RunCommand.class).debug("start-up: probes loaded, verified and attached, the warm-up"
+                    + " beside, {} ms", (System.nanoTime() - probesStart) / 1_000_000);
             RuleReloads reloads = new RuleReloads(this::checkedConfig, pipeline, metrics.telemetry(), main.err);
             Tee receiver = new Tee(pipeline, writer, reloads);
             source.onDrop((total, delta) -> pipeline.sink().accept(

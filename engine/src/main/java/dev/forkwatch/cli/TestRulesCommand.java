@@ -3,6 +3,7 @@ package dev.forkwatch.cli;
 import dev.forkwatch.config.Config;
 import dev.forkwatch.ruletest.CaseRunner;
 import dev.forkwatch.ruletest.JunitReport;
+import dev.forkwatch.rules.PackCache;
 import dev.forkwatch.rules.RulePack;
 import dev.forkwatch.source.TraceFormatException;
 import java.io.IOException;
@@ -50,7 +51,7 @@ final class TestRulesCommand implements Callable<Integer> {
         // A case sees every match unless asked: the config's outputs.aggregate.enabled is for run.
         Config config = options.config().with("outputs.aggregate.enabled", aggregate, "--aggregate");
         List<Path> files = caseFiles(cases);
-        CaseRunner runner = new CaseRunner(() -> RulePack.load(config), config);
+        CaseRunner runner = new CaseRunner(() -> RulePack.load(config, PackCache.fromEnvironment(System.getenv())), config);
         List<CaseRunner.Result> results = new ArrayList<>();
         for (Path f : files) {
             CaseRunner.Result r = runner.run(f);

@@ -28,6 +28,19 @@ public final class FileTrust {
 
     /** The check itself, whoever runs it (tests). */
     static void checkAsRoot(Path file, String what) {
+        checkOwnedBy(file, what, 0);
+    }
+
+    /**
+     * For files this process writes and later runs as code (compiled packs): the same check, with this process's
+     * user in root's place: the file owned by it, every directory above owned by it or root, none writable by
+     * group or others unless a sticky root-owned directory. Run as root, it is {@link #check}.
+     */
+    public static void checkOwn(Path file, String what) {
+        checkOwnedBy(file, what, effectiveUid());
+    }
+
+    static void checkOwnedBy(Path file, String what, int owner) {
         Path real;
         try {
             real = file.toRealPath();
@@ -46,19 +59,20 @@ public final class FileTrust {
             boolean writable = perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE);
             boolean sticky = a.isDirectory() && uid == 0 && sticky(p);
             String where = p.equals(real) ? (file.equals(real) ? "it" : "its target " + real) : p.toString();
-            if (uid != 0) {
-                throw refuse(file, what, where + " is owned by " + a.owner().getName() + " (uid " + uid + "), not root",
-                        "chown root " + p);
+            boolean ownerOk = uid == owner || (uid == 0 && !p.equals(real));
+            if (!ownerOk) {
+                throw refuse(file, what, owner, where + " is owned by " + a.owner().getName() + " (uid " + uid + "), not "
+                        + (owner == 0 ? "root" : "uid " + owner + (p.equals(real) ? "" : " or root")), "chown " + (owner == 0 ? "root" : owner) + " " + p);
             }
             if (writable && !sticky) {
-                throw refuse(file, what, where + " is writable by " + (perms.contains(PosixFilePermission.OTHERS_WRITE)
+                throw refuse(file, what, owner, where + " is writable by " + (perms.contains(PosixFilePermission.OTHERS_WRITE)
                         ? "others" : "its group") + " (mode " + mode(p) + ")", "chmod go-w " + p);
             }
         }
     }
 
-    private static ConfigException refuse(Path file, String what, String why, String fix) {
-        return new ConfigException(file + ": refusing to load this " + what + " as root: " + why
+    private static ConfigException refuse(Path file, String what, int owner, String why, String fix) {
+        return new ConfigException(file + ": refusing to load this " + what + " as " + (owner == 0 ? "root" : "uid " + owner) + ": " + why
                 + ", so another user could change what root runs (fix: " + fix + "; see docs/operations.md)");
     }
 
@@ -86,17 +100,22 @@ public final class FileTrust {
         }
     }
 
-    /** Effective uid 0, from /proc/self/status ("Uid: real effective saved fs"). */
+    /** Effective uid 0. */
     static boolean runningAsRoot() {
+        return effectiveUid() == 0;
+    }
+
+    /** This process's effective uid, from /proc/self/status ("Uid: real effective saved fs"); 0 when unknown (strict). */
+    public static int effectiveUid() {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (l.startsWith("Uid:")) {
-                    return l.substring(4).trim().split("\\s+")[1].equals("0");
+                    return Integer.parseInt(l.substring(4).trim().split("\\s+")[1]);
                 }
             }
-        } catch (IOException e) {
-            return true; // cannot tell: be strict
+        } catch (IOException | RuntimeException e) {
+            return 0; // cannot tell: be strict
         }
-        return true;
+        return 0;
     }
 }

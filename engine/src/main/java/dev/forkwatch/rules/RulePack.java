@@ -34,6 +34,7 @@ import org.kie.api.KieBaseConfiguration;
 import org.kie.api.KieServices;
 import org.kie.api.builder.Message;
 import org.kie.api.conf.EventProcessingOption;
+import org.kie.api.definition.KiePackage;
 import org.kie.api.definition.rule.Rule;
 import org.kie.api.io.ResourceType;
 import org.kie.internal.builder.CompositeKnowledgeBuilder;
@@ -160,12 +161,17 @@ public final class RulePack {
      * {@code rules.extra_dirs} beside them.
      */
     public static RulePack load(Config config) {
+        return load(config, PackCache.off());
+    }
+
+    /** As {@link #load(Config)}, taking the compiled packages from {@code cache} when it has them. */
+    public static RulePack load(Config config, PackCache cache) {
         long t0 = System.nanoTime();
         List<String> paths = config.list("rules.paths");
         List<RuleSource> sources = new ArrayList<>(paths.isEmpty() ? embedded() : read(paths.stream().map(Path::of).toList()));
         sources.addAll(RuleDirs.read(config.list("rules.extra_dirs").stream().map(Path::of).toList()));
         long t1 = System.nanoTime();
-        RulePack pack = compile(sources, config);
+        RulePack pack = compile(sources, config, cache);
         long t2 = System.nanoTime();
         List<RuleError> smoke = SmokeCheck.run(pack, config.nanos("engine.reorder_allowance"), config.nanos("engine.event_retention"));
         // Where start-up goes (docs/performance.md "Start-up"); -Dorg.slf4j.simpleLogger.log.dev.forkwatch=debug.
@@ -184,6 +190,15 @@ public final class RulePack {
 
     /** Compiles DRL sources with the config's rule parameters. */
     public static RulePack compile(List<RuleSource> sources, Config config) {
+        return compile(sources, config, PackCache.off());
+    }
+
+    /**
+     * Compiles DRL sources with the config's rule parameters; Drools' part (parsing, consequence compilation) is
+     * skipped when {@code cache} has the packages of the same preprocessed DRL, which it only has of packs that
+     * compiled cleanly, so that every error still comes from a real compile.
+     */
+    public static RulePack compile(List<RuleSource> sources, Config config, PackCache cache) {
         if (sources.isEmpty()) {
             throw new RuleCompileException(List.of(new RuleError("<rules>", 1, 1, "no rule files (*.drl) found")));
         }
@@ -193,10 +208,6 @@ public final class RulePack {
         Map<String, Preprocessor> byPath = new LinkedHashMap<>();
         Map<String, RuleSource> srcByPath = new LinkedHashMap<>();
         Set<String> used = new TreeSet<>();
-        // A KnowledgeBuilder, not a KieBuilder: no KieModule (pom, kmodule.xml through XStream, a release id kept in
-        // the global KieRepository) to build for a pack that only lives in this process; about a second less start-up.
-        KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder();
-        CompositeKnowledgeBuilder batch = builder.batch();
         int n = 0;
         for (RuleSource s : sources) {
             Preprocessor p = Preprocessor.run(s, params, defaultParams);
@@ -212,15 +223,30 @@ public final class RulePack {
             String path = RESOURCES + "forkwatch/r" + (n++) + ".drl";
             byPath.put(path, p);
             srcByPath.put(path, s);
-            batch.add(ResourceFactory.newByteArrayResource(p.text().getBytes(StandardCharsets.UTF_8))
-                    .setSourcePath(path.substring(RESOURCES.length())), ResourceType.DRL);
         }
         for (RuleSource src : sources) {
             errors.addAll(DroolsMessages.missingEnds(src)); // the parser would only notice at the next rule
         }
         long buildStart = System.nanoTime();
         long built = buildStart;
-        if (errors.isEmpty()) {
+        String key = null;
+        Collection<KiePackage> cached = null;
+        if (errors.isEmpty() && cache.enabled()) {
+            Map<String, String> texts = new LinkedHashMap<>();
+            byPath.forEach((path, p) -> texts.put(path, p.text()));
+            key = cache.key(texts, params);
+            cached = cache.read(key);
+            built = System.nanoTime();
+        }
+        KnowledgeBuilder builder = null;
+        if (errors.isEmpty() && cached == null) {
+            // A KnowledgeBuilder, not a KieBuilder: no KieModule (pom, kmodule.xml through XStream, a release id kept
+            // in the global KieRepository) to build for a pack that only lives in this process; about a second less
+            // start-up. Not even made on a cache hit.
+            builder = KnowledgeBuilderFactory.newKnowledgeBuilder();
+            CompositeKnowledgeBuilder batch = builder.batch();
+            byPath.forEach((path, p) -> batch.add(ResourceFactory.newByteArrayResource(p.text().getBytes(StandardCharsets.UTF_8))
+                    .setSourcePath(path.substring(RESOURCES.length())), ResourceType.DRL));
             batch.build();
             built = System.nanoTime();
             List<Message> messages = new ArrayList<>();
@@ -276,12 +302,13 @@ public final class RulePack {
         if (!errors.isEmpty()) {
             throw new RuleCompileException(errors);
         }
+        byte[] entry = cached == null && key != null ? cache.encode(key, builder) : null;
         KieBaseConfiguration conf = KieServices.Factory.get().newKieBaseConfiguration();
         conf.setOption(EventProcessingOption.STREAM);
         InternalKnowledgeBase base = KnowledgeBaseFactory.newKnowledgeBase(conf);
-        base.addPackages(builder.getKnowledgePackages());
-        LOG.debug("start-up: DRL parsing and consequence compilation {} ms, KieBase {} ms",
-                (built - buildStart) / 1_000_000, (System.nanoTime() - built) / 1_000_000);
+        base.addPackages(cached != null ? cached : builder.getKnowledgePackages());
+        LOG.debug("start-up: {} {} ms, KieBase {} ms", cached != null ? "compiled pack from the cache"
+                : "DRL parsing and consequence compilation", (built - buildStart) / 1_000_000, (System.nanoTime() - built) / 1_000_000);
         List<String> names = new ArrayList<>();
         Map<String, RuleMeta> metas = new java.util.HashMap<>();
         for (var pkg : base.getKiePackages()) {
@@ -336,6 +363,7 @@ public final class RulePack {
         long longestWindowMs = preprocessed.stream().mapToLong(RuleWindows::longestMs).max().orElse(0);
         List<RuleSource> compiled = byPath.entrySet().stream()
                 .map(e -> new RuleSource(srcByPath.get(e.getKey()).name(), e.getValue().text())).toList();
+        cache.write(key, entry); // a clean pack only: every check above passed
         return new RulePack(base, List.copyOf(names), metas, Map.copyOf(locations), Map.copyOf(conditions), disabled,
                 warnings, longestWindowMs, compiled);
     }

@@ -54,6 +54,25 @@ class FileTrustTest {
     }
 
     @Test
+    void forItsOwnFilesAUserTakesRootsPlaceTheDirectoriesAboveMayBeRoots() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("cache"));
+        Path entry = Files.writeString(dir.resolve("pack.bin"), "x");
+        Files.setAttribute(dir, "unix:uid", 4242);
+        Files.setAttribute(entry, "unix:uid", 4242);
+        assertThatCode(() -> FileTrust.checkOwnedBy(entry, "compiled pack", 4242)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> FileTrust.checkOwnedBy(entry, "compiled pack", 4343))
+                .hasMessageContaining("refusing to load this compiled pack as uid 4343: it is owned by")
+                .hasMessageContaining("(uid 4242), not uid 4343");
+        // The file itself must be the user's, not root's; and root is held to root-owned files.
+        Files.setAttribute(entry, "unix:uid", 0);
+        assertThatThrownBy(() -> FileTrust.checkOwnedBy(entry, "compiled pack", 4242)).hasMessageContaining("(uid 0), not uid 4242");
+        assertThatThrownBy(() -> FileTrust.checkOwnedBy(entry, "compiled pack", 0)).hasMessageContaining(dir + " is owned by");
+        Files.setAttribute(entry, "unix:uid", 4242);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertThatThrownBy(() -> FileTrust.checkOwnedBy(entry, "compiled pack", 4242)).hasMessageContaining(dir + " is writable by others");
+    }
+
+    @Test
     void aWritableDirectoryAboveIsRefusedUnlessRootOwnedAndSticky() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("shared"));
         Path inside = Files.writeString(dir.resolve("x.yaml"), "{}");
