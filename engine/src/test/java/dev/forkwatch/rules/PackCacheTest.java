@@ -25,6 +25,7 @@ class PackCacheTest {
     Path tmp;
 
     private final Config config = Config.defaults();
+    private int expiredFacts; // traces whose facts expired once the clock moved on: the comparison sees expiry
 
     private static Path root() {
         return Path.of(System.getProperty("forkwatch.root", "..")).toAbsolutePath().normalize();
@@ -57,6 +58,7 @@ class PackCacheTest {
             alerts += want.size();
         }
         assertThat(alerts).as("the traces raise alerts").isGreaterThan(20);
+        assertThat(expiredFacts).as("traces whose facts expire").isGreaterThan(5);
     }
 
     @Test
@@ -195,16 +197,32 @@ class PackCacheTest {
         Files.write(entry, before);
     }
 
-    private static List<String> alerts(RulePack pack, Path trace) throws IOException {
+    /**
+     * The alerts, then the engine's counters (facts in the session among them) at the end and once the clock has
+     * moved past every window: declared types' expiry (@expires) must come through the cache too.
+     */
+    private List<String> alerts(RulePack pack, Path trace) throws IOException {
         List<Alert> out = new ArrayList<>();
+        List<String> stats = new ArrayList<>();
         try (RuleEngine engine = RuleEngine.fromConfig(pack, Config.defaults(), out::add)) {
             try {
                 new TraceReader(trace).run(engine);
             } finally {
                 engine.finish();
             }
+            RuleEngine.Stats end = engine.stats();
+            stats.add("at the end: " + end);
+            if (engine.clockNs() != Long.MIN_VALUE) {
+                engine.clock(engine.clockNs() + 600_000_000_000L);
+                stats.add("10 min later: " + engine.stats());
+                if (engine.stats().inSession() < end.inSession()) {
+                    expiredFacts++;
+                }
+            }
         }
-        return out.stream().map(AlertJson::toJson).toList();
+        List<String> all = new ArrayList<>(out.stream().map(AlertJson::toJson).toList());
+        all.addAll(stats);
+        return all;
     }
 
     private static Path onlyEntry(PackCache cache) throws IOException {
