@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** Compiles the rules and reports every problem as file:line:column: message. */
-@Command(name = "check", mixinStandardHelpOptions = true,
+@Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Check the config and rules as run would (compile, then a smoke trace); report problems as file:line:column: message.")
 final class CheckCommand implements java.util.concurrent.Callable<Integer> {
     @ParentCommand

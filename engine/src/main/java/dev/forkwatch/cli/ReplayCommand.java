@@ -17,7 +17,7 @@ import picocli.CommandLine.ParentCommand;
  * split into several files replays as a whole. A bad line stops the replay with exit code 2; alerts raised
  * by the lines before it have already been delivered.
  */
-@Command(name = "replay", mixinStandardHelpOptions = true,
+@Command(name = "replay", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run the rules over recorded traces (JSON Lines, see docs/events.md); '-' reads stdin.")
 final class ReplayCommand implements Callable<Integer> {
     @ParentCommand

@@ -33,7 +33,7 @@ import sun.misc.SignalHandler;
  * or, when the rules do not finish within live.stop_grace, halt it with exit 6 ({@link StopGuard}). SIGHUP, and
  * with --watch a change of a rule or config file, reloads the rules into the running session ({@link RuleReloads}).
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Watch this host live (as root) with the rules; see docs/operations.md.")
 final class RunCommand implements Callable<Integer> {
     @ParentCommand

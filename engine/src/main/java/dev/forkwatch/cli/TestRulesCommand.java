@@ -25,7 +25,7 @@ import picocli.CommandLine.ParentCommand;
  * rules"). One line per case on stdout, the problems of a failed case in full; exit 0 all passed, 1 a case
  * failed, 2 bad input (a case, a rule file, the config).
  */
-@Command(name = "test-rules", mixinStandardHelpOptions = true,
+@Command(name = "test-rules", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run rule test cases: traces with expect/expect_none records (files, or directories of *.jsonl).",
         footer = {"", "Exit codes: 0 every case passed, 1 a case failed, 2 bad input (a case, rules, config)."})
 final class TestRulesCommand implements Callable<Integer> {
