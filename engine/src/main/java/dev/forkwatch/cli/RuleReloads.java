@@ -28,16 +28,22 @@ final class RuleReloads {
     private final Pipeline pipeline;
     private final Telemetry telemetry;
     private final PrintStream err;
-    private final AtomicReference<String> requested = new AtomicReference<>();
+    private final AtomicReference<String> requested;
     /** The config last read: what --watch watches. */
     private volatile Config latest;
     /** Engine thread only: the reload being prepared, and what asked for it. */
     private CompletableFuture<Prepared> preparing;
     private String cause;
 
-    /** @param configs reads the config as {@code run} did at start: the same file and command-line options */
-    RuleReloads(Supplier<Config> configs, Pipeline pipeline, Telemetry telemetry, PrintStream err) {
+    /**
+     * @param configs   reads the config as {@code run} did at start: the same file and command-line options
+     * @param requested the flag a reload is asked for with (the cause), set by {@code run}'s SIGHUP handler from
+     *                  its start: a SIGHUP during the compile makes a reload once running
+     */
+    RuleReloads(Supplier<Config> configs, Pipeline pipeline, Telemetry telemetry, PrintStream err,
+                AtomicReference<String> requested) {
         this.configs = configs;
+        this.requested = requested;
         this.pipeline = pipeline;
         this.telemetry = telemetry;
         this.err = err;

@@ -18,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -91,6 +92,18 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // SIGHUP handled from the start: one that comes while the rules compile is a reload once running (the JVM's
+        // default would end the process, exit 129).
+        AtomicReference<String> reloadAsked = new AtomicReference<>();
+        SignalHandler oldHup = Signal.handle(new Signal("HUP"), sig -> reloadAsked.set("SIGHUP"));
+        try {
+            return run(reloadAsked);
+        } finally {
+            Signal.handle(new Signal("HUP"), oldHup);
+        }
+    }
+
+    private int run(AtomicReference<String> reloadAsked) throws Exception {
         var cfg = config();
         LiveSource.Settings settings = LiveSource.Settings.from(cfg);
         Warmup.Settings warmupSettings = Warmup.Settings.from(cfg);
@@ -110,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
             // Where start-up goes (docs/performance.md "Start-up"); the rules' part is logged by RulePack.
             LoggerFactory.getLogger(RunCommand.class).debug("start-up: probes loaded, verified and attached, the warm-up"
                     + " beside, {} ms", (System.nanoTime() - probesStart) / 1_000_000);
-            RuleReloads reloads = new RuleReloads(this::checkedConfig, pipeline, metrics.telemetry(), main.err);
+            RuleReloads reloads = new RuleReloads(this::checkedConfig, pipeline, metrics.telemetry(), main.err, reloadAsked);
             Tee receiver = new Tee(pipeline, writer, reloads);
             source.onDrop((total, delta) -> pipeline.sink().accept(
                     LiveRun.droppedAlert(total, delta, receiver.lastNs(), pipeline.hostname())));
@@ -121,7 +134,6 @@ final class RunCommand implements Callable<Integer> {
                     main.err, Runtime.getRuntime()::halt);
             SignalHandler oldTerm = Signal.handle(new Signal("TERM"), sig -> guard.request("SIGTERM"));
             SignalHandler oldInt = Signal.handle(new Signal("INT"), sig -> guard.request("SIGINT"));
-            SignalHandler oldHup = Signal.handle(new Signal("HUP"), sig -> reloads.request("SIGHUP"));
             try (ReloadWatch watcher = watch ? new ReloadWatch(options.configFile(), reloads::latest, reloads::request).start() : null) {
                 metrics.ready(pipeline, source);
                 main.err.printf("forkwatch: ready: %s probes attached, %d rule(s) loaded%n",
@@ -137,7 +149,6 @@ final class RunCommand implements Callable<Integer> {
                 guard.finished();
                 Signal.handle(new Signal("TERM"), oldTerm);
                 Signal.handle(new Signal("INT"), oldInt);
-                Signal.handle(new Signal("HUP"), oldHup);
             }
             if (writer != null) {
                 writer.close(receiver.lastNs());

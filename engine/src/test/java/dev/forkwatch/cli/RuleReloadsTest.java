@@ -54,7 +54,8 @@ class RuleReloadsTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try (Pipeline p = Pipeline.open(Config.load(yaml), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8), t)) {
-            RuleReloads r = new RuleReloads(() -> Config.load(yaml), p, t, new PrintStream(err, true, StandardCharsets.UTF_8));
+            RuleReloads r = new RuleReloads(() -> Config.load(yaml), p, t, new PrintStream(err, true, StandardCharsets.UTF_8),
+                    new java.util.concurrent.atomic.AtomicReference<>());
             p.event(new Vfork(T0, 101, 100, 0, "make", "vfork"));
             p.clock(T0 + 200 * MS);
 

@@ -147,4 +147,18 @@ class ReloadRunTest {
         assertThat(fw.alerts()).filteredOn(a -> a.path("rule").asText().equals("Rules not reloaded")).singleElement()
                 .satisfies(a -> assertThat(a.path("output").asText()).contains("writable by others"));
     }
+
+    @Test
+    void aSighupWhileTheRulesCompileIsAReloadOnceRunning() throws Exception {
+        Files.writeString(tmp.resolve("extra.drl"), QUIET);
+        Path rules = Path.of(System.getProperty("forkwatch.root", "..")).resolve("rules").toAbsolutePath().normalize();
+        Running fw = forkwatch.start(tmp, "run", "--metrics", "0", "--rules", rules.toString(), "--rules",
+                tmp.resolve("extra.drl").toString());
+        fw.awaitErr(MetricsRunTest.LISTEN); // printed before the rules compile
+        Files.writeString(tmp.resolve("extra.drl"), SEEN);
+        hup(fw);
+        assertThat(fw.awaitErr("SIGHUP: rules reloaded")).contains("1 added (\"Vforker seen\")");
+        assertThat(fw.errText()).contains("ready:");
+        assertThat(fw.terminate()).isEqualTo(ExitCode.OK);
+    }
 }
