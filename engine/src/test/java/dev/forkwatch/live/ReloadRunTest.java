@@ -155,9 +155,8 @@ class ReloadRunTest {
         Running fw = forkwatch.start(tmp, "run", "--metrics", "0", "--rules", rules.toString(), "--rules",
                 tmp.resolve("extra.drl").toString());
         fw.awaitErr(MetricsRunTest.LISTEN); // printed before the rules compile
-        Files.writeString(tmp.resolve("extra.drl"), SEEN);
-        hup(fw);
-        assertThat(fw.awaitErr("SIGHUP: rules reloaded")).contains("1 added (\"Vforker seen\")");
+        hup(fw); // the JVM's default would end it here, exit 129
+        assertThat(fw.awaitErr("SIGHUP: rules reloaded")).contains("0 added, 0 changed, 0 removed, 9 unchanged");
         assertThat(fw.errText()).contains("ready:");
         assertThat(fw.terminate()).isEqualTo(ExitCode.OK);
     }
