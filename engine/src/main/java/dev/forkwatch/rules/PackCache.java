@@ -120,10 +120,14 @@ public final class PackCache {
         return dir.resolve(PREFIX + key + SUFFIX);
     }
 
-    /** The entry name for a pack: resource paths and preprocessed texts in order, and the params. */
-    String key(Map<String, String> textByPath, Map<String, Config.Value> params) {
+    /**
+     * The entry name for a pack: resource paths and preprocessed texts in order, the params, and {@code salt}, what
+     * else the entry vouches for (e.g. the smoke run's settings when the pack passed it).
+     */
+    String key(Map<String, String> textByPath, Map<String, Config.Value> params, String salt) {
         MessageDigest d = sha256();
         update(d, new String(MAGIC, StandardCharsets.US_ASCII));
+        update(d, salt);
         for (Class<?> c : List.of(PackCache.class, KnowledgeBuilderImpl.class, org.drools.base.definitions.impl.KnowledgePackageImpl.class,
                 org.drools.core.impl.KnowledgeBaseImpl.class, org.drools.mvel.MVELKnowledgePackageImpl.class, org.mvel2.MVEL.class)) {
             update(d, codeIdentity(c));

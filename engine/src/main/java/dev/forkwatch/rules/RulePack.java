@@ -171,16 +171,27 @@ public final class RulePack {
         List<RuleSource> sources = new ArrayList<>(paths.isEmpty() ? embedded() : read(paths.stream().map(Path::of).toList()));
         sources.addAll(RuleDirs.read(config.list("rules.extra_dirs").stream().map(Path::of).toList()));
         long t1 = System.nanoTime();
-        RulePack pack = compile(sources, config, cache);
+        long allowanceNs = config.nanos("engine.reorder_allowance");
+        long retentionNs = config.nanos("engine.event_retention");
+        // Entries that load() stores passed the smoke run with these settings: a hit skips it (same pack, same
+        // forkwatch code, same built-in trace, so the same result). Their key differs from compile()'s entries.
+        Compiled c = compile(sources, config, cache, "smoke run passed: " + allowanceNs + " " + retentionNs);
         long t2 = System.nanoTime();
-        List<RuleError> smoke = SmokeCheck.run(pack, config.nanos("engine.reorder_allowance"), config.nanos("engine.event_retention"));
+        if (!c.fromCache()) {
+            List<RuleError> smoke = SmokeCheck.run(c.pack(), allowanceNs, retentionNs);
+            if (!smoke.isEmpty()) {
+                throw new RuleCompileException(smoke); // never cached: the next load runs it again
+            }
+            c.store().run();
+        }
         // Where start-up goes (docs/performance.md "Start-up"); -Dorg.slf4j.simpleLogger.log.dev.forkwatch=debug.
         LOG.debug("start-up: rules read {} ms, compiled {} ms, smoke run {} ms", (t1 - t0) / 1_000_000,
-                (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
-        if (!smoke.isEmpty()) {
-            throw new RuleCompileException(smoke);
-        }
-        return pack;
+                (t2 - t1) / 1_000_000, c.fromCache() ? "skipped (cached pack)" : (System.nanoTime() - t2) / 1_000_000);
+        return c.pack();
+    }
+
+    /** A compiled pack, whether its packages came from the cache, and how to store them there. */
+    private record Compiled(RulePack pack, boolean fromCache, Runnable store) {
     }
 
     /** Problems that do not stop the pack: windows longer than engine.event_retention. */
@@ -199,6 +210,13 @@ public final class RulePack {
      * compiled cleanly, so that every error still comes from a real compile.
      */
     public static RulePack compile(List<RuleSource> sources, Config config, PackCache cache) {
+        Compiled c = compile(sources, config, cache, "");
+        c.store().run(); // a clean pack only: every check of the compile passed
+        return c.pack();
+    }
+
+    /** {@code keySalt} keeps apart entries stored under different conditions (see {@link #load(Config, PackCache)}). */
+    private static Compiled compile(List<RuleSource> sources, Config config, PackCache cache, String keySalt) {
         if (sources.isEmpty()) {
             throw new RuleCompileException(List.of(new RuleError("<rules>", 1, 1, "no rule files (*.drl) found")));
         }
@@ -234,7 +252,7 @@ public final class RulePack {
         if (errors.isEmpty() && cache.enabled()) {
             Map<String, String> texts = new LinkedHashMap<>();
             byPath.forEach((path, p) -> texts.put(path, p.text()));
-            key = cache.key(texts, params);
+            key = cache.key(texts, params, keySalt);
             cached = cache.read(key);
             built = System.nanoTime();
         }
@@ -363,9 +381,9 @@ public final class RulePack {
         long longestWindowMs = preprocessed.stream().mapToLong(RuleWindows::longestMs).max().orElse(0);
         List<RuleSource> compiled = byPath.entrySet().stream()
                 .map(e -> new RuleSource(srcByPath.get(e.getKey()).name(), e.getValue().text())).toList();
-        cache.write(key, entry); // a clean pack only: every check above passed
-        return new RulePack(base, List.copyOf(names), metas, Map.copyOf(locations), Map.copyOf(conditions), disabled,
-                warnings, longestWindowMs, compiled);
+        String entryKey = key;
+        return new Compiled(new RulePack(base, List.copyOf(names), metas, Map.copyOf(locations), Map.copyOf(conditions),
+                disabled, warnings, longestWindowMs, compiled), cached != null, () -> cache.write(entryKey, entry));
     }
 
     /** {@code rules.disabled}: every name must be a rule of the pack (a typo would silently keep it on). */

@@ -88,6 +88,43 @@ class PackCacheTest {
     }
 
     @Test
+    void loadSkipsTheSmokeRunOnlyForPacksThatPassedItWithTheSameSettings() throws Exception {
+        // A condition that throws on the smoke trace's empty comm: it compiles cleanly, the smoke run refuses it.
+        Path rules = Files.createDirectories(tmp.resolve("rules"));
+        Files.writeString(rules.resolve("first.drl"), """
+                package t;
+                rule "First letter"
+                    @priority("Notice") @tags("test") @description("throws on an empty comm")
+                when
+                    Vfork(comm.substring(0, 1) == "x")
+                then
+                end
+                """);
+        Config throwing = config.with("rules.paths", List.of(rules.toString()), "test");
+        PackCache cache = PackCache.in(Files.createDirectory(tmp.resolve("cache"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))));
+        for (int i = 0; i < 2; i++) {
+            // Without a stored entry a later load would skip the smoke run and the pack would go live.
+            assertThatThrownBy(() -> RulePack.load(throwing, cache)).isInstanceOf(RuleCompileException.class)
+                    .hasMessageContaining("First letter");
+            assertThat(entries(cache)).as("a pack the smoke run refused is never stored").isEmpty();
+        }
+        // compile() alone stores it, under a key load() never asks for: load still runs the smoke run and refuses it.
+        RulePack.compile(RulePack.read(List.of(rules)), throwing, cache);
+        assertThat(entries(cache)).hasSize(1);
+        assertThatThrownBy(() -> RulePack.load(throwing, cache)).isInstanceOf(RuleCompileException.class)
+                .hasMessageContaining("First letter");
+        assertThat(cache.hits()).isZero();
+
+        RulePack.load(config, cache);
+        RulePack.load(config, cache);
+        assertThat(cache.hits()).isEqualTo(1);
+        // Other smoke settings: the stored pass does not vouch for them.
+        RulePack.load(config.withText("engine.reorder_allowance", "2s", "test"), cache);
+        assertThat(cache.hits()).isEqualTo(1);
+    }
+
+    @Test
     void aCorruptOrTruncatedEntryIsIgnoredAndRebuilt() throws Exception {
         PackCache cache = PackCache.in(tmp.resolve("cache"));
         RulePack.load(config, cache);
