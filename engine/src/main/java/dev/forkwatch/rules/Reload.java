@@ -19,13 +19,20 @@ public record Reload(boolean applied, String refusal, Set<String> added, Set<Str
 
     /** One line for the log: "8 rule(s) loaded: 1 added, 1 changed, 0 removed, 7 unchanged", or the refusal. */
     public String summary() {
-        String restart = restartKeys.isEmpty() ? ""
-                : "; restart needed to apply " + String.join(", ", restartKeys);
         if (!applied) {
-            return "rules not reloaded: " + refusal + "; the running rules go on unchanged" + restart;
+            return "rules not reloaded: " + reason();
         }
         return "rules reloaded: " + rules + " rule(s) loaded: " + names("added", added) + ", " + names("changed", changed)
-                + ", " + names("removed", removed) + ", " + unchanged + " unchanged" + restart;
+                + ", " + names("removed", removed) + ", " + unchanged + " unchanged" + restart();
+    }
+
+    /** Why a refused reload was refused, and what happens now: the message of the {@code Rules not reloaded} alert. */
+    public String reason() {
+        return refusal + "; the running rules go on unchanged" + restart();
+    }
+
+    private String restart() {
+        return restartKeys.isEmpty() ? "" : "; restart needed to apply " + String.join(", ", restartKeys);
     }
 
     private static String names(String what, Set<String> rules) {

@@ -182,7 +182,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
             f.put("reload.restart_needed", String.join(", ", restartKeys));
         }
         reloadAlerts++;
-        out.accept(new Alert(AlertIds.engine(NOT_RELOADED, t, f), t, NOT_RELOADED, Priority.ERROR, r.summary(), f,
+        out.accept(new Alert(AlertIds.engine(NOT_RELOADED, t, f), t, NOT_RELOADED, Priority.ERROR, r.reason(), f,
                 List.of("forkwatch", "rules"), hostname));
         return r;
     }

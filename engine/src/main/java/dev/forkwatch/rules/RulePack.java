@@ -27,6 +27,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.drools.drl.parser.ParserError;
 import org.drools.kiesession.rulebase.InternalKnowledgeBase;
 import org.drools.kiesession.rulebase.KnowledgeBaseFactory;
 import org.kie.api.KieBase;
@@ -268,8 +269,14 @@ public final class RulePack {
             batch.build();
             built = System.nanoTime();
             List<Message> messages = new ArrayList<>();
-            for (KnowledgeBuilderResult r : builder.getResults(ResultSeverity.ERROR)) {
-                messages.add(r.asMessage(messages.size()));
+            var results = builder.getResults(ResultSeverity.ERROR);
+            // A file that does not parse leaves the package without its declared types, so every other file of the
+            // package gets "Unable to resolve ObjectType" errors at correct lines: report the parse errors alone.
+            boolean parseErrors = results.stream().anyMatch(ParserError.class::isInstance);
+            for (KnowledgeBuilderResult r : results) {
+                if (!parseErrors || r instanceof ParserError) {
+                    messages.add(r.asMessage(messages.size()));
+                }
             }
             for (Message m : messages) {
                 String text = clean(m.getText());

@@ -53,4 +53,17 @@ class CheckMessagesTest {
         Cli.Result last = check("rule \"Last\"\n" + META + "when\n    Vfork()\nthen\n");
         assertThat(last.err()).contains(":1:1: rule \"Last\" has no 'end' before the end of the file");
     }
+
+    @Test
+    void aFileThatDoesNotParseIsTheOnlyOneBlamed() throws Exception {
+        // Beside the default pack, in its package: the parse error used to leave the package without its declared
+        // types, and the correct vfork.drl was blamed for "Unable to resolve ObjectType 'Spawned'" six times.
+        Path dir = Files.createDirectory(tmp.resolve("rules"));
+        Files.copy(Path.of(System.getProperty("forkwatch.root", "..")).resolve("rules/vfork.drl"), dir.resolve("vfork.drl"));
+        Files.writeString(dir.resolve("extra.drl"), "package forkwatch.rules;\nrule \"Broken\"\n" + META
+                + "when\n    $v : Vfork(\nthen\nend\n");
+        Cli.Result r = Cli.run("check", "--rules", dir.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(dir.resolve("extra.drl") + ":").doesNotContain("vfork.drl");
+    }
 }

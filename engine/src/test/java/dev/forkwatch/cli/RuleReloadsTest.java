@@ -62,7 +62,7 @@ class RuleReloadsTest {
             Files.writeString(drl, rule("Second").replace("then", "thn"));
             reload(r);
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("forkwatch: test: rules not reloaded: " + drl + ":");
-            assertThat(out.toString(StandardCharsets.UTF_8)).contains("Error Rules not reloaded: rules not reloaded: " + drl + ":")
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("Error Rules not reloaded: " + drl + ":")
                     .contains("First 101");
             assertThat(p.rules().ruleNames()).containsExactly("First");
 

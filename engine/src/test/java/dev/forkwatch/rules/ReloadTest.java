@@ -128,7 +128,7 @@ class ReloadTest {
                 "5000 Vfork child stalled 101", "9000 Vfork child stalled 103");
         Alert refused = r.raw().get(1);
         assertThat(refused.priority()).isEqualTo(Priority.ERROR);
-        assertThat(refused.output()).startsWith("rules not reloaded: declared type forkwatch.rules.Spawned")
+        assertThat(refused.output()).startsWith("declared type forkwatch.rules.Spawned")
                 .endsWith("the running rules go on unchanged");
         assertThat(refused.outputFields()).containsKey("reload.error");
     }
