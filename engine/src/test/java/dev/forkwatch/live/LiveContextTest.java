@@ -27,12 +27,11 @@ import org.junit.jupiter.api.Test;
 
 /** The context the probes read in the kernel, on the real kernel: argv, paths, euid, memfd, cgroups, races. */
 class LiveContextTest {
-    static Triggers triggers;
+    static final Triggers triggers = Triggers.shared();
     static Collector live;
 
     @BeforeAll
     static void start() throws Exception {
-        triggers = Triggers.build(Triggers.binDir());
         live = new Collector(LiveSource.open(LiveSourceTest.settings(ProbeMode.TRACEPOINT), m -> { }));
     }
 

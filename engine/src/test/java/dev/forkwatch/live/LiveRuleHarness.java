@@ -18,7 +18,7 @@ final class LiveRuleHarness implements AutoCloseable {
 
     /** The default pack with {@code configYaml} laid over the defaults; events are kept 2 minutes. */
     LiveRuleHarness(String configYaml) throws Exception {
-        triggers = Triggers.build(Triggers.binDir());
+        triggers = Triggers.shared();
         Config cfg = Config.defaults().overlay(Config.parse(configYaml, "test.yaml"));
         engine = new RuleEngine(RulePack.load(cfg), cfg.nanos("engine.reorder_allowance"), TimeUnit.MINUTES.toNanos(2),
                 a -> {

@@ -22,13 +22,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LiveSourceTest {
     static final long MS = 1_000_000L;
 
-    static Triggers triggers;
+    static final Triggers triggers = Triggers.shared();
     static Collector live;
     static final List<String> log = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        triggers = Triggers.build(Triggers.binDir());
         live = new Collector(LiveSource.open(settings(ProbeMode.TRACEPOINT), log::add));
     }
 

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,17 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
 class MetricsRunTest {
     static final Pattern LISTEN = Pattern.compile("metrics on http://(127\\.0\\.0\\.1:\\d+)/metrics");
 
-    static Triggers triggers;
+    static final Triggers triggers = Triggers.shared();
     @TempDir
     Path tmp;
     @RegisterExtension
     final ForkwatchProcesses forkwatch = new ForkwatchProcesses();
     final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    static void build() throws Exception {
-        triggers = Triggers.build(Triggers.binDir());
-    }
 
     HttpResponse<String> get(String hostPort, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort + path)).build(),

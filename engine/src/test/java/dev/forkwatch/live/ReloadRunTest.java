@@ -15,7 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,16 +27,11 @@ class ReloadRunTest {
     static final String QUIET = rule("Quiet", "$v : Vfork(pid == -5)");
     static final String SEEN = rule("Vforker seen", "$v : Vfork(comm == \"vforker\")");
 
-    static Triggers triggers;
+    static final Triggers triggers = Triggers.shared();
     @TempDir
     Path tmp;
     @RegisterExtension
     final ForkwatchProcesses forkwatch = new ForkwatchProcesses();
-
-    @BeforeAll
-    static void build() throws Exception {
-        triggers = Triggers.build(Triggers.binDir());
-    }
 
     static String rule(String name, String when) {
         return "package forkwatch.test;\n\nrule \"" + name + "\"\n    @priority(\"Notice\")\n    @tags(\"test\")\n"

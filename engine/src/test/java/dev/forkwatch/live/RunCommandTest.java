@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,16 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 class RunCommandTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static Triggers triggers;
+    static final Triggers triggers = Triggers.shared();
     @TempDir
     Path tmp;
     @RegisterExtension
     final ForkwatchProcesses forkwatch = new ForkwatchProcesses();
-
-    @BeforeAll
-    static void build() throws Exception {
-        triggers = Triggers.build(Triggers.binDir());
-    }
 
     static Integer pid(JsonNode alert) {
         JsonNode n = alert.path("output_fields").path("proc.pid");

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,16 +25,11 @@ class RunWarmupTest {
     static final Pattern WARMUP = Pattern.compile("warm-up: (\\d+) synthetic event\\(s\\) through the rules in [0-9.]+ s, (\\d+) alert\\(s\\) dropped");
     static final Pattern STOPPED = Pattern.compile("stopped: (\\d+) event\\(s\\), (\\d+) alert\\(s\\)");
 
-    static Triggers triggers;
+    static final Triggers triggers = Triggers.shared();
     @TempDir
     Path tmp;
     @RegisterExtension
     final ForkwatchProcesses forkwatch = new ForkwatchProcesses();
-
-    @BeforeAll
-    static void build() throws Exception {
-        triggers = Triggers.build(Triggers.binDir());
-    }
 
     static double sum(String metrics, String name) {
         double total = 0;

@@ -1,6 +1,7 @@
 package dev.forkwatch.live;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +39,28 @@ final class Triggers {
         return Files.createDirectories(Path.of(System.getProperty("user.home"), ".cache", "forkwatch-test", id));
     }
 
+    private static Triggers shared;
+
+    /**
+     * The triggers compiled into {@link #binDir()}, once per test JVM: every live test class runs the same binaries,
+     * and compiling them again per class only cost gcc runs.
+     */
+    static synchronized Triggers shared() {
+        if (shared == null) {
+            try {
+                shared = build(binDir());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while compiling the triggers", e);
+            }
+        }
+        return shared;
+    }
+
     /** Compiles every trigger into {@code dir}. */
-    static Triggers build(Path dir) throws IOException, InterruptedException {
+    private static Triggers build(Path dir) throws IOException, InterruptedException {
         Path src = root().resolve("samples/triggers");
         try (var files = Files.list(src)) {
             for (Path c : files.filter(p -> p.toString().endsWith(".c")).toList()) {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,16 +28,11 @@ class UnitCapabilitiesTest {
     static final Map<String, Integer> CAPS = Map.of("CAP_SYS_RESOURCE", 24, "CAP_PERFMON", 38, "CAP_BPF", 39,
             "CAP_SYS_ADMIN", 21, "CAP_SYS_PTRACE", 19, "CAP_DAC_READ_SEARCH", 2);
 
-    static Triggers triggers;
+    static final Triggers triggers = Triggers.shared();
     @TempDir
     Path tmp;
     @RegisterExtension
     final ForkwatchProcesses forkwatch = new ForkwatchProcesses();
-
-    @BeforeAll
-    static void build() throws Exception {
-        triggers = Triggers.build(Triggers.binDir());
-    }
 
     static Set<String> unitSet(List<String> unit, String key) {
         Set<String> caps = new LinkedHashSet<>();
