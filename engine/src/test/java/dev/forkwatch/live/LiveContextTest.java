@@ -55,13 +55,7 @@ class LiveContextTest {
     @Test
     void javaProcessBuilderChildIsTwoExecsOfOneChild() throws Exception {
         String marker = "fw-marker-" + UUID.randomUUID();
-        Process p = new ProcessBuilder("/bin/sh", "-c", ": " + marker).start();
-        try {
-            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        } finally {
-            p.destroyForcibly();
-        }
-        int child = (int) p.pid();
+        int child = Triggers.markedShell(marker);
         live.await(e -> e instanceof Exec x && x.pid() == child && x.execIndex() == 2, 1);
         List<Event> ev = aboutChild(child);
         Vfork v = only(ev, Vfork.class);

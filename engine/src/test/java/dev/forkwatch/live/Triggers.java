@@ -71,6 +71,22 @@ final class Triggers {
         return new Triggers(dir);
     }
 
+    /**
+     * {@code /bin/sh -c ": MARKER"} started by this JVM's ProcessBuilder (a vfork child: posix_spawn), run to its end;
+     * its pid. The marker is in its command line only.
+     */
+    static int markedShell(String marker) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("/bin/sh", "-c", ": " + marker).start();
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the marked shell did not end within 10 s");
+            }
+        } finally {
+            p.destroyForcibly();
+        }
+        return (int) p.pid();
+    }
+
     Path path(String name) {
         return bin.resolve(name);
     }
