@@ -1,10 +1,8 @@
 package dev.forkwatch.cli;
 
 import dev.forkwatch.config.Config;
-import dev.forkwatch.live.LiveSource;
 import dev.forkwatch.rules.PackCache;
 import dev.forkwatch.rules.RulePack;
-import dev.forkwatch.sink.webhook.WebhookSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
@@ -22,12 +20,7 @@ final class CheckCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() {
         Config config = options.config();
-        // Every setting run would check, so that a config check passes here exactly when run accepts it.
-        Pipeline.checkAggregate(config);
-        LiveSource.Settings.from(config);
-        if (WebhookSettings.enabled(config)) {
-            WebhookSettings.from(config, System.getenv(), main.err);
-        }
+        RunCommand.checkSettings(config, main.err);
         RulePack pack = RulePack.load(config, PackCache.fromEnvironment(System.getenv()));
         for (var w : pack.warnings()) {
             main.err.println("forkwatch: warning: " + w);

@@ -11,9 +11,11 @@ import dev.forkwatch.rules.RuleEngine;
 import dev.forkwatch.rules.RuleError;
 import dev.forkwatch.rules.Warmup;
 import dev.forkwatch.sink.Sink;
+import dev.forkwatch.sink.webhook.WebhookSettings;
 import dev.forkwatch.source.TraceGenerator;
 import dev.forkwatch.source.TraceWriter;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,10 +86,22 @@ final class RunCommand implements Callable<Integer> {
      */
     private Config checkedConfig() {
         Config c = config();
+        checkSettings(c, main.err);
+        return c;
+    }
+
+    /**
+     * Every setting run reads from the config, checked (a ConfigException naming the key): by {@code check}, so that
+     * it passes exactly when run accepts the config, and by a reload. Warnings (the webhook's) go to {@code err}.
+     */
+    static void checkSettings(Config c, PrintStream err) {
         LiveSource.Settings.from(c);
         Warmup.Settings.from(c);
         Pipeline.checkAggregate(c);
-        return c;
+        RunMetrics.listen(c);
+        if (WebhookSettings.enabled(c)) {
+            WebhookSettings.from(c, System.getenv(), err);
+        }
     }
 
     @Override

@@ -30,17 +30,28 @@ final class RunMetrics implements AutoCloseable {
         this.server = server;
     }
 
-    /** Listens when metrics.listen is set; a bad address or a port in use is a ConfigException naming the key. */
-    static RunMetrics start(Config cfg, PrintStream err) {
+    /** Where to listen, checked with metrics.max_lag; null when metrics.listen is not set. */
+    static ListenAddress listen(Config cfg) {
         if (!cfg.has("metrics.listen")) {
-            return new RunMetrics(null, null, null);
+            return null;
         }
-        String where = "metrics.listen (" + cfg.origin("metrics.listen") + "): ";
         if (cfg.nanos("metrics.max_lag") <= 0) {
             throw new ConfigException("metrics.max_lag (" + cfg.origin("metrics.max_lag") + "): must be above 0");
         }
         try {
-            ListenAddress listen = ListenAddress.parse(cfg.string("metrics.listen"));
+            return ListenAddress.parse(cfg.string("metrics.listen"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("metrics.listen (" + cfg.origin("metrics.listen") + "): " + e.getMessage());
+        }
+    }
+
+    /** Listens when metrics.listen is set; a bad address or a port in use is a ConfigException naming the key. */
+    static RunMetrics start(Config cfg, PrintStream err) {
+        ListenAddress listen = listen(cfg);
+        if (listen == null) {
+            return new RunMetrics(null, null, null);
+        }
+        try {
             PrometheusMetrics m = new PrometheusMetrics(() -> System.currentTimeMillis() * 1_000_000L);
             Health h = new Health(cfg.nanos("metrics.max_lag"), m::lagNs);
             MetricsServer s = MetricsServer.start(listen, m, h);
@@ -48,7 +59,7 @@ final class RunMetrics implements AutoCloseable {
                     + "/metrics, health on /healthz");
             return new RunMetrics(m, h, s);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(where + e.getMessage());
+            throw new ConfigException("metrics.listen (" + cfg.origin("metrics.listen") + "): " + e.getMessage());
         }
     }
 

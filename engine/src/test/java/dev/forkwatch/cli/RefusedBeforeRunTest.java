@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +82,22 @@ class RefusedBeforeRunTest {
         Cli.Result res = Cli.run("check", "--config", cfg.toString());
         assertThat(res.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(res.err()).contains(cfg + ":2: live.ring_size_bytes: expected a power of two");
+    }
+
+    @Test
+    void everySettingRunChecksIsCheckedByCheck() throws Exception {
+        // The warm-up and the metrics endpoint are only read by run: check used to pass what run then refused.
+        Map<String, String> refused = Map.of(
+                "live:\n  warmup_events: -1\n", ":2: live.warmup_events: expected 0 (off) or more, got -1",
+                "metrics:\n  listen: \"::1:9464\"\n", "metrics.listen (", "metrics:\n  listen: 9464\n  max_lag: 0s\n",
+                "metrics.max_lag (");
+        int n = 0;
+        for (var e : refused.entrySet()) {
+            Path cfg = Files.writeString(tmp.resolve("settings" + n++ + ".yaml"), e.getKey());
+            Cli.Result res = Cli.run("check", "--config", cfg.toString());
+            assertThat(res.code()).as(e.getKey()).isEqualTo(ExitCode.BAD_INPUT);
+            assertThat(res.err()).as(e.getKey()).contains(e.getValue());
+        }
     }
 
     @Test
