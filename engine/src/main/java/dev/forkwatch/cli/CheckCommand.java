@@ -1,7 +1,6 @@
 package dev.forkwatch.cli;
 
 import dev.forkwatch.config.Config;
-import dev.forkwatch.rules.PackCache;
 import dev.forkwatch.rules.RulePack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,10 +20,7 @@ final class CheckCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() {
         Config config = options.config();
         RunCommand.checkSettings(config, main.err);
-        RulePack pack = RulePack.load(config, PackCache.fromEnvironment(System.getenv()));
-        for (var w : pack.warnings()) {
-            main.err.println("forkwatch: warning: " + w);
-        }
+        RulePack pack = Pipeline.loadRules(config, main.err);
         main.err.println("forkwatch: " + pack.ruleNames().size() + " rule(s) OK");
         for (String n : pack.ruleNames()) {
             main.out.println(n);

@@ -76,12 +76,19 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     /** As above, telling {@code telemetry} about events, matches and the engine's state. */
     public static Pipeline open(Config config, PrintStream out, PrintStream err, Telemetry telemetry) {
         checkAggregate(config);
-        RulePack rules = RulePack.load(config, PackCache.fromEnvironment(System.getenv()));
-        for (var w : rules.warnings()) {
-            err.println("forkwatch: warning: " + w);
-        }
+        RulePack rules = loadRules(config, err);
         Sink sink = SinkFactory.create(config, out, err, System.getenv());
         return new Pipeline(config, rules, sink, telemetry);
+    }
+
+    /**
+     * The rules the config names, as every command loads them (checked, smoke-run, through the compiled-pack cache),
+     * their warnings printed to {@code err}: by run and replay at start, by check, and by a reload.
+     */
+    static RulePack loadRules(Config config, PrintStream err) {
+        RulePack rules = RulePack.load(config, PackCache.fromEnvironment(System.getenv()));
+        rules.warnings().forEach(w -> err.println("forkwatch: warning: " + w));
+        return rules;
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
 /**
  * Reloads of {@code run}'s rules, asked for by SIGHUP or {@code --watch}. Asking only sets a flag (a signal handler
  * must do no more). The engine thread, between drains ({@link #poll}), then reads the config and the rules again on
- * a thread of their own, exactly as at start (file trust, compile, smoke run: {@link RulePack#load}), and once that is
+ * a thread of their own, exactly as at start (file trust, compile, smoke run: {@link Pipeline#loadRules}), and once that is
  * done puts the pack in place itself, so the session is never changed while events go in. A pack that is refused
  * leaves the running one as it is, with a {@code Rules not reloaded} alert; either way one line goes to stderr.
  */
@@ -98,9 +98,7 @@ final class RuleReloads {
             Config next = configs.get();
             latest = next;
             restart = restartKeys(pipeline.config(), next);
-            RulePack pack = RulePack.load(next);
-            pack.warnings().forEach(w -> err.println("forkwatch: warning: " + w));
-            return new Prepared(pack, null, restart);
+            return new Prepared(Pipeline.loadRules(next, err), null, restart);
         } catch (ConfigException | RuleCompileException e) {
             return new Prepared(null, oneLine(e.getMessage()), restart);
         } catch (RuntimeException e) {
