@@ -4,6 +4,7 @@ import dev.forkwatch.event.Event;
 import dev.forkwatch.event.Exec;
 import dev.forkwatch.event.Vfork;
 import dev.forkwatch.event.VforkReturn;
+import java.util.AbstractList;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,14 +27,14 @@ final class HeldFacts {
 
     private static final class Held {
         final FactHandle handle;
-        final long tsMs;
+        final Event event;
         final int child;
         final int slots;
         boolean gone;
 
-        Held(FactHandle handle, long tsMs, int child, int slots) {
+        Held(FactHandle handle, Event event, int child, int slots) {
             this.handle = handle;
-            this.tsMs = tsMs;
+            this.event = event;
             this.child = child;
             this.slots = slots;
         }
@@ -80,11 +81,35 @@ final class HeldFacts {
 
     /** Holds {@code e}, just inserted into the session as {@code handle}. */
     void add(FactHandle handle, Event e, int slots) {
-        Held h = new Held(handle, e.tsMillis(), childOf(e), slots);
+        Held h = new Held(handle, e, childOf(e), slots);
         order.addLast(h);
         byChild.computeIfAbsent(h.child, k -> new ArrayList<>(2)).add(h);
         size++;
         this.slots += slots;
+    }
+
+    /**
+     * The events of the vfork child with pid {@code pid} in the session, in the order they were inserted (time
+     * order, but for late events): every child that had that pid within the retention, so rules tell them apart by
+     * time ({@link SessionEvents}).
+     */
+    List<Event> child(int pid) {
+        List<Held> l = byChild.get(pid);
+        if (l == null) {
+            return List.of();
+        }
+        // A read-only view, not a copy: a rule reads it at once, before the session changes (RuleEngine's thread).
+        return new AbstractList<>() {
+            @Override
+            public Event get(int i) {
+                return l.get(i).event;
+            }
+
+            @Override
+            public int size() {
+                return l.size();
+            }
+        };
     }
 
     /** Events in the session. */
@@ -99,7 +124,7 @@ final class HeldFacts {
 
     /** Deletes events older than {@code cutoffMs} (the engine's own expiry may already have done so). */
     void expire(long cutoffMs) {
-        while (!order.isEmpty() && (order.peekFirst().gone || order.peekFirst().tsMs < cutoffMs)) {
+        while (!order.isEmpty() && (order.peekFirst().gone || order.peekFirst().event.tsMillis() < cutoffMs)) {
             Held h = order.pollFirst();
             if (!h.gone) {
                 delete(h);

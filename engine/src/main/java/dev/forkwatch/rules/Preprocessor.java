@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * Makes a user's DRL file ready to compile without boilerplate, keeping line numbers intact:
  * <ul>
- *   <li>adds the imports of the event classes and the {@code alerts} global on the package line (or, with no
+ *   <li>adds the imports of the event classes and the {@code alerts} and {@code events} globals on the package line (or, with no
  *   package line, in front of line 1);</li>
  *   <li>replaces {@code ${name}} by the rule parameter {@code params.name} from the config. A duration becomes
  *   a Drools time literal ({@code 5000ms}); {@code ${name:ns}} / {@code ${name:ms}} give it as a number; a list
@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 final class Preprocessor {
     static final String DEFAULT_PACKAGE = "forkwatch.rules";
     static final String HEADER = " import dev.forkwatch.event.*; import dev.forkwatch.rules.Match; import dev.forkwatch.rules.Alerts;"
-            + " global dev.forkwatch.rules.Alerts alerts;";
+            + " global dev.forkwatch.rules.Alerts alerts; global dev.forkwatch.rules.SessionEvents events;";
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+[\\w.]+\\s*;?");
     private static final Pattern PARAM = Pattern.compile("\\$\\{([A-Za-z0-9_.]+)(?::(ns|ms|text))?}");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?");
@@ -127,12 +127,14 @@ final class Preprocessor {
                         ? "duration" : kind(defaults.get(name));
                 if (expected != null && !expected.equals(kind(v)) && v.origin() != null) {
                     typeError(name, v, expected, file + ":" + lineNo);
-                }
-                try {
-                    repl = render(v.value(), unit);
-                } catch (IllegalArgumentException e) {
-                    errors.add(new RuleError(file, lineNo, m.start() + 1, "parameter '" + name + "' (" + v.origin() + "): " + e.getMessage()));
-                    repl = m.group();
+                    repl = m.group(); // reported once, at the config line
+                } else {
+                    try {
+                        repl = render(v.value(), unit);
+                    } catch (IllegalArgumentException e) {
+                        errors.add(new RuleError(file, lineNo, m.start() + 1, "parameter '" + name + "' (" + v.origin() + "): " + e.getMessage()));
+                        repl = m.group();
+                    }
                 }
             }
             m.appendReplacement(sb, Matcher.quoteReplacement(repl));

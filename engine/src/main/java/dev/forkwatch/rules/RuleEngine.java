@@ -69,6 +69,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     private final long retentionMs;
     private final ReorderBuffer buffer = new ReorderBuffer();
     private final HeldFacts held;
+    private final SessionEvents lookup;
     private final Overload overload;
     private final LateEvents late;
     private final String hostname;
@@ -129,16 +130,23 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         this.allowanceNs = settings.allowanceNs();
         this.retentionMs = Math.max(1, settings.retentionNs() / NS_PER_MS);
         this.held = new HeldFacts(session);
+        this.lookup = new SessionEvents(held);
         this.overload = new Overload(settings.maxFacts(), held, session::getFactCount, settings.hostname(), out);
         this.late = new LateEvents(pack.longestWindowMs(), settings.hostname(), out);
-        this.reloads = new SessionReload(session, guard, failures, raised, this::clockNs);
-        setAlertsGlobal();
+        this.reloads = new SessionReload(session, guard, failures, raised, this::clockNs, lookup);
+        setGlobals();
     }
 
-    private void setAlertsGlobal() {
-        if (session.getKieBase().getKiePackages().stream().anyMatch(p -> p.getGlobalVariables().stream()
-                .anyMatch(g -> g.getName().equals("alerts")))) {
-            session.setGlobal("alerts", alerts);
+    private void setGlobals() {
+        setIfDeclared(session, "alerts", alerts);
+        setIfDeclared(session, "events", lookup);
+    }
+
+    /** Sets a global that forkwatch provides, when a package of the session declares it (Drools refuses others). */
+    static void setIfDeclared(KieSession s, String global, Object value) {
+        if (s.getKieBase().getKiePackages().stream().anyMatch(p -> p.getGlobalVariables().stream()
+                .anyMatch(g -> g.getName().equals(global)))) {
+            s.setGlobal(global, value);
         }
     }
 
@@ -163,7 +171,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         }
         pack = next;
         late.window(next.longestWindowMs());
-        setAlertsGlobal();
+        setGlobals();
         guard.fire(); // the rules put in, on the facts already in the session
         return new Reload(true, null, diff.added(), diff.changed(), diff.removed(), diff.unchanged(),
                 next.ruleNames().size(), List.copyOf(restartKeys));

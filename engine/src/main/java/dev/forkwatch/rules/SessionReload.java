@@ -35,9 +35,12 @@ final class SessionReload {
     private final RuleFailures failures;
     private final RaisedIds raised;
     private final LongSupplier clockNs;
+    private final SessionEvents lookup;
 
-    SessionReload(KieSession session, RuleGuard guard, RuleFailures failures, RaisedIds raised, LongSupplier clockNs) {
+    SessionReload(KieSession session, RuleGuard guard, RuleFailures failures, RaisedIds raised, LongSupplier clockNs,
+                  SessionEvents lookup) {
         this.session = session;
+        this.lookup = lookup;
         this.guard = guard;
         this.failures = failures;
         this.raised = raised;
@@ -91,6 +94,8 @@ final class SessionReload {
         KieSessionConfiguration conf = KieServices.Factory.get().newKieSessionConfiguration();
         conf.setOption(ClockTypeOption.PSEUDO);
         KieSession scratch = next.kieBase().newKieSession(conf, null);
+        // It holds the live session's events: the live lookup answers for it.
+        RuleEngine.setIfDeclared(scratch, "events", lookup);
         try {
             RuleGuard trial = new RuleGuard(scratch, next, failures, clockNs, false); // disables in the new pack's own KieBase
             for (Object o : session.getObjects()) {

@@ -31,7 +31,7 @@ class OverloadTest {
 
     @Test
     void theOldestChildrenAreEvictedAndTheOverloadIsReported() {
-        // Each child takes two slots: its Vfork and the rules' Spawned fact for the storm window, which leaves with it.
+        // Each child takes two slots: its Vfork and the StormParent fact of its parent (one parent each), which leaves with it.
         try (RuleEngine e = engine(20)) {
             for (int i = 0; i < 100; i++) { // never exec: each would stall 5 s later
                 e.event(vfork(i * 10, 1000 + i, 1000 + i + 500)); // one parent each: no storm
