@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.rule.FactHandle;
 
@@ -26,14 +27,13 @@ final class HeldFacts {
     private static final int CHARS_PER_ITEM = 32;
 
     private static final class Held {
-        final FactHandle handle;
+        FactHandle handle;
         final Event event;
         final int child;
         final int slots;
         boolean gone;
 
-        Held(FactHandle handle, Event event, int child, int slots) {
-            this.handle = handle;
+        Held(Event event, int child, int slots) {
             this.event = event;
             this.child = child;
             this.slots = slots;
@@ -79,11 +79,24 @@ final class HeldFacts {
         return n;
     }
 
-    /** Holds {@code e}, just inserted into the session as {@code handle}. */
-    void add(FactHandle handle, Event e, int slots) {
-        Held h = new Held(handle, e, childOf(e), slots);
+    /**
+     * Holds {@code e}, which {@code insert} puts into the session: it is in its child's list first, so that rules
+     * evaluated during the insert find it there ({@link SessionEvents}).
+     */
+    void add(Event e, int slots, Supplier<FactHandle> insert) {
+        Held h = new Held(e, childOf(e), slots);
+        List<Held> siblings = byChild.computeIfAbsent(h.child, k -> new ArrayList<>(2));
+        siblings.add(h);
+        try {
+            h.handle = insert.get();
+        } catch (RuntimeException ex) {
+            siblings.remove(h);
+            if (siblings.isEmpty()) {
+                byChild.remove(h.child);
+            }
+            throw ex;
+        }
         order.addLast(h);
-        byChild.computeIfAbsent(h.child, k -> new ArrayList<>(2)).add(h);
         size++;
         this.slots += slots;
     }

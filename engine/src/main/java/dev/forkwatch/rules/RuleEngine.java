@@ -301,7 +301,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
     private void insert(Event e) {
         int slots = HeldFacts.slots(e);
         overload.makeRoom(slots);
-        held.add(guard.insert(e, e.ts()), e, slots);
+        held.add(e, slots, () -> guard.insert(e, e.ts()));
     }
 
     /**

@@ -20,8 +20,9 @@ public final class SessionEvents {
 
     /**
      * The events in the session about the vfork child with pid {@code pid}: its vfork, execs and exit, and its
-     * parent's vfork_return, oldest first. Children that had the same pid earlier in the retention are there too:
-     * compare {@code ts} to tell them apart.
+     * parent's vfork_return, oldest first, the event being inserted included. Children that had the same pid
+     * earlier in the retention are there too: compare {@code ts} to tell them apart. A read-only view: read it
+     * within the rule's condition.
      */
     public List<Event> ofChild(int pid) {
         return held.child(pid);
