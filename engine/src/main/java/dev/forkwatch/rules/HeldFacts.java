@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.drools.core.common.InternalFactHandle;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.rule.FactHandle;
 
@@ -169,7 +170,8 @@ final class HeldFacts {
         h.gone = true;
         size--;
         slots -= h.slots;
-        if (session.getObject(h.handle) != null) {
+        // Gone already when a rule deleted it. isValid(), not getObject(): that looks the handle up in the session.
+        if (((InternalFactHandle) h.handle).isValid()) {
             session.delete(h.handle);
         }
     }
