@@ -170,7 +170,8 @@ final class HeldFacts {
         h.gone = true;
         size--;
         slots -= h.slots;
-        // Gone already when a rule deleted it. isValid(), not getObject(): that looks the handle up in the session.
+        // Gone already when a rule deleted it or Drools expired it. isValid(), not getObject(): that looks the
+        // handle up in the session's object store.
         if (((InternalFactHandle) h.handle).isValid()) {
             session.delete(h.handle);
         }
