@@ -16,7 +16,7 @@ public final class BurstFunction implements AccumulateFunction<BurstFunction.Con
     /** One match's gathered children. */
     public static final class Context implements Serializable {
         private static final long serialVersionUID = 1L;
-        private transient Burst burst = new Burst();
+        private transient Burst burst; // made by init(), which Drools calls on every new or reused context
     }
 
     @Override
