@@ -332,6 +332,7 @@ public final class RulePack {
         conf.setOption(EventProcessingOption.STREAM);
         InternalKnowledgeBase base = KnowledgeBaseFactory.newKnowledgeBase(conf);
         base.addPackages(cached != null ? cached : builder.getKnowledgePackages());
+        EventExpiry.leaveToEngine(base);
         LOG.debug("start-up: {} {} ms, KieBase {} ms", cached != null ? "compiled pack from the cache"
                 : "DRL parsing and consequence compilation", (built - buildStart) / 1_000_000, (System.nanoTime() - built) / 1_000_000);
         List<String> names = new ArrayList<>();

@@ -127,6 +127,7 @@ final class SessionReload {
         }
         KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(base);
         descrs.forEach(pd -> builder.add(ResourceFactory.newDescrResource(pd), ResourceType.DESCR));
+        EventExpiry.leaveToEngine(base);
         return builder.hasErrors() ? builder.getErrors().iterator().next().getMessage().strip().replaceAll("\\s+", " ") : null;
     }
 }
