@@ -103,6 +103,43 @@ final class DroolsMessages {
         return null;
     }
 
+    /** What Drools throws, rather than reports, for some bad values: a number too large for an int, a bad duration. */
+    private static final Pattern BAD_NUMBER = Pattern.compile("For input string: \"([^\"]*)\"");
+    private static final Pattern BAD_DURATION = Pattern.compile("Error parsing time string: \\[ ?(.*?) ?]");
+
+    /**
+     * An error for an exception thrown out of Drools' build (it reports most problems as messages, but throws on a
+     * duration such as {@code @expires(99999999999ms)}): at the first place of the bad value in the sources as
+     * compiled (params substituted; lines are the original's), or at the first file when it is not found.
+     */
+    static RuleError thrown(RuntimeException e, List<RuleSource> sources, List<Preprocessor> compiled) {
+        String msg = String.valueOf(e.getMessage());
+        Matcher n = BAD_NUMBER.matcher(msg);
+        Matcher d = BAD_DURATION.matcher(msg);
+        String value = null;
+        String text;
+        if (n.find()) {
+            value = n.group(1);
+            text = "'" + value + "' is too large: Drools reads each number of a duration or timer as an int (at most "
+                    + Integer.MAX_VALUE + "); use a larger unit (e.g. 30d, not 2592000000ms)";
+        } else if (d.find()) {
+            value = d.group(1);
+            text = "'" + value + "' is not a duration (e.g. 500ms, 5s, 10m, 1h30m)";
+        } else {
+            text = "Drools failed to build the rules: " + e.getClass().getSimpleName() + ": " + msg;
+        }
+        for (int f = 0; value != null && !value.isEmpty() && f < compiled.size(); f++) {
+            String[] lines = compiled.get(f).text().split("\n", -1);
+            for (int i = 0; i < lines.length; i++) {
+                int at = lines[i].indexOf(value);
+                if (at >= 0) {
+                    return new RuleError(sources.get(f).name(), i + 1, compiled.get(f).originalColumn(i + 1, at + 1), text);
+                }
+            }
+        }
+        return new RuleError(sources.get(0).name(), 1, 1, text);
+    }
+
     /** A rule (or declare, query) that reaches the next one, or the end of the file, without its {@code end}. */
     static List<RuleError> missingEnds(RuleSource source) {
         List<RuleError> out = new ArrayList<>();

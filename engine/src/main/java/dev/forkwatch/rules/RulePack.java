@@ -266,7 +266,12 @@ public final class RulePack {
             CompositeKnowledgeBuilder batch = builder.batch();
             byPath.forEach((path, p) -> batch.add(ResourceFactory.newByteArrayResource(p.text().getBytes(StandardCharsets.UTF_8))
                     .setSourcePath(path.substring(RESOURCES.length())), ResourceType.DRL));
-            batch.build();
+            try {
+                batch.build();
+            } catch (RuntimeException e) {
+                throw new RuleCompileException(List.of(DroolsMessages.thrown(e, List.copyOf(srcByPath.values()),
+                        List.copyOf(byPath.values()))));
+            }
             built = System.nanoTime();
             List<Message> messages = new ArrayList<>();
             var results = builder.getResults(ResultSeverity.ERROR);

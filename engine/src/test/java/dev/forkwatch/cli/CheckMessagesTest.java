@@ -66,4 +66,20 @@ class CheckMessagesTest {
         assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(r.err()).contains(dir.resolve("extra.drl") + ":").doesNotContain("vfork.drl");
     }
+    @Test
+    void aDurationDroolsCannotReadIsAnErrorAtItsPlaceNotAnInternalError() throws Exception {
+        // Drools throws on these instead of reporting them: each number of a duration must fit an int.
+        Cli.Result big = check("declare Seen\n    @role(event)\n    @expires(99999999999ms)\n    pid : int\nend\n");
+        assertThat(big.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(big.err()).isEqualTo("forkwatch: " + tmp.resolve("r.drl") + ":3:14: '99999999999' is too large: Drools"
+                + " reads each number of a duration or timer as an int (at most 2147483647); use a larger unit (e.g. 30d,"
+                + " not 2592000000ms)\n");
+        Cli.Result window = check("rule \"W\"\n" + META + "when\n    $v : Vfork()\n"
+                + "    Exec(this after[0, 99999999999s] $v)\nthen\nend\n");
+        assertThat(window.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(window.err()).contains("r.drl:7:24: '99999999999' is too large").doesNotContain("internal error");
+        Cli.Result word = check("declare Seen\n    @role(event)\n    @expires(abc)\n    pid : int\nend\n");
+        assertThat(word.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(word.err()).contains("r.drl:3:14: 'abc' is not a duration (e.g. 500ms, 5s, 10m, 1h30m)");
+    }
 }
