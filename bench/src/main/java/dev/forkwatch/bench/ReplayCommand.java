@@ -35,6 +35,10 @@ final class ReplayCommand implements Callable<Integer> {
             + " few parents at a high rate: busy parents, 1: a permanent storm.")
     int parents = 1024;
 
+    @Option(names = "--exec-exits", description = "Also an exit for each child that exec'd, which the probes do not"
+            + " report: the shape of traces from other recorders, and of this benchmark before 2026-12-06.")
+    boolean execExits;
+
     @Option(names = "--per-rule", description = "Also measure what each rule costs: the pack without that rule"
             + " (leave-one-out), in us per event.")
     boolean perRule;
@@ -47,7 +51,7 @@ final class ReplayCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("forkwatch-bench");
         Path trace = dir.resolve("trace.jsonl");
         try {
-            long n = TraceGenerator.write(trace, events, rate, parents, 42).events();
+            long n = TraceGenerator.write(trace, new TraceGenerator(events, rate, parents, 42, execExits)).events();
             bench.err.printf("generated %d events (%d MiB)%n", n, Files.size(trace) >> 20);
             ReplayBench.Result r = ReplayBench.run(trace, rounds, options.config(), bench.err);
             bench.out.printf("events=%d baseline_ev_per_s=%.0f engine_ev_per_s=%.0f baseline_over_engine=%.2f"

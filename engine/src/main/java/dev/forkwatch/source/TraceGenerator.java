@@ -15,9 +15,9 @@ import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
- * A synthetic trace with the shape of a busy build host: many parents spawning children through vfork
- * semantics, each child exec'ing and exiting, with a few misbehaving ones (failed exec, stalls) and an
- * occasional storm. Deterministic for a seed. Used by the benchmarks, by tests that need volume, and by
+ * A synthetic trace with the shape of a busy build host, as the probes record it: many parents spawning children
+ * through vfork semantics, each child exec'ing (the probes report no exit of a child that exec'd: events.md), with a
+ * few misbehaving ones (failed exec: an exit without exec; stalls) and an occasional storm. Deterministic for a seed. Used by the benchmarks, by tests that need volume, and by
  * {@code run}'s warm-up (as an endless iterator, stopped by its reader).
  */
 public final class TraceGenerator implements Iterator<Event> {
@@ -28,6 +28,7 @@ public final class TraceGenerator implements Iterator<Event> {
     private final int parents;
     private final long stepNs;
     private final SplittableRandom rnd;
+    private final boolean execExits;
     /** Events generated but not yet handed out, in time order. */
     private final ArrayDeque<Event> ready = new ArrayDeque<>();
     /** Exec/exit/return events of children already created: they wait here until the clock reaches them. */
@@ -47,6 +48,16 @@ public final class TraceGenerator implements Iterator<Event> {
      * rate give busy parents (hundreds of children a second each), one gives a permanent storm.
      */
     public TraceGenerator(long events, long ratePerSec, int parents, long seed) {
+        this(events, ratePerSec, parents, seed, false);
+    }
+
+    /**
+     * As {@link #TraceGenerator(long, long, int, long)}; with {@code execExits}, also an exit for each child that
+     * exec'd, which the probes do not report: the shape of a trace from another recorder (and of this generator's
+     * traces before 2026-12-06).
+     */
+    public TraceGenerator(long events, long ratePerSec, int parents, long seed, boolean execExits) {
+        this.execExits = execExits;
         this.events = events;
         this.parents = parents;
         this.stepNs = 1_000_000_000L / Math.max(1, ratePerSec);
@@ -64,7 +75,11 @@ public final class TraceGenerator implements Iterator<Event> {
 
     /** As {@link #write(Path, long, long, long)} with the children spread over {@code parents} parents. */
     public static Counts write(Path file, long events, long ratePerSec, int parents, long seed) throws IOException {
-        TraceGenerator g = new TraceGenerator(events, ratePerSec, parents, seed);
+        return write(file, new TraceGenerator(events, ratePerSec, parents, seed));
+    }
+
+    /** Writes what {@code g} generates. */
+    public static Counts write(Path file, TraceGenerator g) throws IOException {
         try (TraceWriter w = new TraceWriter(file, Long.MAX_VALUE)) {
             while (g.hasNext()) {
                 w.event(g.next());
@@ -123,22 +138,28 @@ public final class TraceGenerator implements Iterator<Event> {
             ready.add(new Vfork(t, pid, ppid, 1000, "make", "clone3"));
             final long t1 = t;
             int fate = rnd.nextInt(10_000);
+            long n; // this child's events: time moves on by as many steps, so that the rate holds
             if (fate < 10 && !storm) { // failed exec
                 failed++;
                 later.add(new Exit(t1 + 200_000, pid, 127, 0));
                 later.add(new VforkReturn(t1 + 210_000, ppid, pid, 210_000));
-                written += 3;
+                n = 3;
             } else if (fate < 12 && !storm) { // stall: exec only after 6 s
                 stalls++;
                 later.add(new Exec(t1 + 6_000_000_000L, pid, "sleep", "/usr/bin/sleep"));
-                written += 2;
+                n = 2;
             } else {
                 later.add(new Exec(t1 + 150_000, pid, "cc", "/usr/bin/cc"));
                 later.add(new VforkReturn(t1 + 160_000, ppid, pid, 160_000));
-                later.add(new Exit(t1 + 300_000 + rnd.nextInt(1_000_000), pid, 0, 0));
-                written += 4;
+                int exitAfter = 300_000 + rnd.nextInt(1_000_000); // drawn either way: the same trace but for the exits
+                if (execExits) {
+                    later.add(new Exit(t1 + exitAfter, pid, 0, 0));
+                }
+                n = execExits ? 4 : 3;
             }
-            t += storm ? stepNs / 4 : stepNs * 4;
+            written += n;
+            // with execExits, four steps a child whatever its fate, as before: the same trace as then
+            t += storm ? stepNs / 4 : stepNs * (execExits ? 4 : n);
         }
     }
 }
