@@ -140,6 +140,43 @@ final class DroolsMessages {
         return new RuleError(sources.get(0).name(), 1, 1, text);
     }
 
+    /** "TypeDeclaration 'forkwatch.rules.Foo'", "for type 'Foo'": Drools' messages about a declared type carry no place. */
+    private static final Pattern DECLARED = Pattern.compile("(?:TypeDeclaration|for type) '(?:[\\w$]+\\.)*([\\w$]+)'");
+    private static final Pattern ANNOTATION_NAMED = Pattern.compile("@(timestamp|duration|expires)\\b");
+    private static final Pattern ANNOTATION_OBJECT = Pattern.compile("'org\\.drools\\.[\\w.]*AnnotationDescr@\\w+'");
+
+    /**
+     * A message about a declared type, put at its {@code declare}, or at the annotation it is about ({@code @timestamp},
+     * {@code @duration}, {@code @expires}) with that annotation's text in place of the parser object Drools prints;
+     * null when the message names no type declared in the sources.
+     */
+    static RuleError declaredType(String text, List<RuleSource> sources) {
+        Matcher t = DECLARED.matcher(text);
+        if (!t.find()) {
+            return null;
+        }
+        Pattern decl = Pattern.compile("^\\s*declare\\s+(?:[\\w$]+\\.)*" + Pattern.quote(t.group(1)) + "\\b");
+        Matcher named = ANNOTATION_NAMED.matcher(text);
+        String annotation = named.find() ? named.group(1) : text.contains("timestamp field") ? "timestamp" : null;
+        for (RuleSource s : sources) {
+            String[] lines = s.text().split("\n", -1);
+            for (int i = 0; i < lines.length; i++) {
+                if (!decl.matcher(lines[i]).find()) {
+                    continue;
+                }
+                for (int j = i; annotation != null && j < lines.length && (j == i || !END.matcher(lines[j]).find()); j++) {
+                    Matcher a = Pattern.compile("@" + annotation + "\\s*\\(\\s*([^)]*?)\\s*\\)").matcher(lines[j]);
+                    if (a.find()) {
+                        String msg = ANNOTATION_OBJECT.matcher(text).replaceAll(Matcher.quoteReplacement("'" + a.group(1) + "'"));
+                        return new RuleError(s.name(), j + 1, a.start() + 1, msg);
+                    }
+                }
+                return new RuleError(s.name(), i + 1, lines[i].indexOf("declare") + 1, text);
+            }
+        }
+        return null;
+    }
+
     /** A rule (or declare, query) that reaches the next one, or the end of the file, without its {@code end}. */
     static List<RuleError> missingEnds(RuleSource source) {
         List<RuleError> out = new ArrayList<>();

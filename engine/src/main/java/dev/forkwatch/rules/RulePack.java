@@ -292,6 +292,11 @@ public final class RulePack {
                 RuleSource s = srcByPath.get(path);
                 Preprocessor p = byPath.get(path);
                 String file = s == null ? (m.getPath() == null ? "<rules>" : m.getPath()) : s.name();
+                RuleError declared = s == null ? DroolsMessages.declaredType(text, sources) : null;
+                if (declared != null) {
+                    errors.add(declared);
+                    continue;
+                }
                 int line = m.getLine();
                 int col = m.getColumn();
                 Matcher lc = PARSER_POS.matcher(text);

@@ -82,4 +82,15 @@ class CheckMessagesTest {
         assertThat(word.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(word.err()).contains("r.drl:3:14: 'abc' is not a duration (e.g. 500ms, 5s, 10m, 1h30m)");
     }
+    @Test
+    void aBadAnnotationOfADeclaredTypeIsAtTheAnnotation() throws Exception {
+        // Drools names the type but no place, and prints a parser object for the @timestamp field.
+        Cli.Result ts = check("declare Seen\n    @role(event)\n    @timestamp(nosuch)\n    pid : int\nend\n");
+        assertThat(ts.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(ts.err()).startsWith("forkwatch: " + tmp.resolve("r.drl") + ":3:5: ").contains("'nosuch'", "'Seen'")
+                .doesNotContain("AnnotationDescr", "<rules>");
+        Cli.Result duration = check("declare Seen\n    @role(event)\n    @duration(nosuch)\n    pid : int\nend\n");
+        assertThat(duration.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(duration.err()).startsWith("forkwatch: " + tmp.resolve("r.drl") + ":3:5: ").contains("'nosuch'");
+    }
 }
