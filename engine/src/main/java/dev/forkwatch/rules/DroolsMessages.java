@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /**
  * Makes Drools' compile messages point at the faulty line with one column, and suggest the field or method meant
  * when a rule names one the event classes do not have. Also finds rules that lack their {@code end}, which the
- * parser only notices at the next rule.
+ * parser only notices at the next rule, and gives a place to what Drools throws or reports without one.
  */
 final class DroolsMessages {
     private static final Map<String, Class<?>> EVENTS = Map.of("Vfork", Vfork.class, "Exec", Exec.class,
@@ -30,6 +30,13 @@ final class DroolsMessages {
     private static final Pattern MVEL_NOISE = Pattern.compile("\\s*\\[Near : \\{.*?}]\\s*\\^?|\\s*\\[Line: \\d+, Column: \\d+]");
     private static final Pattern BLOCK = Pattern.compile("^\\s*(rule|declare|query)\\b");
     private static final Pattern END = Pattern.compile("(^|[\\s;}])end\\s*(//.*)?$");
+    /** What Drools throws, rather than reports, for some bad values: a number too large for an int, a bad duration. */
+    private static final Pattern BAD_NUMBER = Pattern.compile("For input string: \"([^\"]*)\"");
+    private static final Pattern BAD_DURATION = Pattern.compile("Error parsing time string: \\[ ?(.*?) ?]");
+    /** "TypeDeclaration 'forkwatch.rules.Foo'", "for type 'Foo'": Drools' messages about a declared type carry no place. */
+    private static final Pattern DECLARED = Pattern.compile("(?:TypeDeclaration|for type) '(?:[\\w$]+\\.)*([\\w$]+)'");
+    private static final Pattern ANNOTATION_NAMED = Pattern.compile("@(timestamp|duration|expires)\\b");
+    private static final Pattern ANNOTATION_OBJECT = Pattern.compile("'org\\.drools\\.[\\w.]*AnnotationDescr@\\w+'");
 
     private DroolsMessages() {
     }
@@ -103,10 +110,6 @@ final class DroolsMessages {
         return null;
     }
 
-    /** What Drools throws, rather than reports, for some bad values: a number too large for an int, a bad duration. */
-    private static final Pattern BAD_NUMBER = Pattern.compile("For input string: \"([^\"]*)\"");
-    private static final Pattern BAD_DURATION = Pattern.compile("Error parsing time string: \\[ ?(.*?) ?]");
-
     /**
      * An error for an exception thrown out of Drools' build (it reports most problems as messages, but throws on a
      * duration such as {@code @expires(99999999999ms)}): at the first place of the bad value in the sources as
@@ -139,11 +142,6 @@ final class DroolsMessages {
         }
         return new RuleError(sources.get(0).name(), 1, 1, text);
     }
-
-    /** "TypeDeclaration 'forkwatch.rules.Foo'", "for type 'Foo'": Drools' messages about a declared type carry no place. */
-    private static final Pattern DECLARED = Pattern.compile("(?:TypeDeclaration|for type) '(?:[\\w$]+\\.)*([\\w$]+)'");
-    private static final Pattern ANNOTATION_NAMED = Pattern.compile("@(timestamp|duration|expires)\\b");
-    private static final Pattern ANNOTATION_OBJECT = Pattern.compile("'org\\.drools\\.[\\w.]*AnnotationDescr@\\w+'");
 
     /**
      * A message about a declared type, put at its {@code declare}, or at the annotation it is about ({@code @timestamp},

@@ -17,8 +17,9 @@ import java.util.SplittableRandom;
 /**
  * A synthetic trace with the shape of a busy build host, as the probes record it: many parents spawning children
  * through vfork semantics, each child exec'ing (the probes report no exit of a child that exec'd: events.md), with a
- * few misbehaving ones (failed exec: an exit without exec; stalls) and an occasional storm. Deterministic for a seed. Used by the benchmarks, by tests that need volume, and by
- * {@code run}'s warm-up (as an endless iterator, stopped by its reader).
+ * few misbehaving ones (failed exec: an exit without exec; stalls) and an occasional storm. Deterministic for a seed.
+ * Used by the benchmarks, by tests that need volume, and by {@code run}'s warm-up (as an endless iterator, stopped by
+ * its reader).
  */
 public final class TraceGenerator implements Iterator<Event> {
     public static final long T0 = 1_764_300_000_000_000_000L;
