@@ -19,12 +19,22 @@
 static struct clone_args args;
 static volatile int done;
 
+/* A few microseconds: each value stays about as long as the other, so that clone3 copies CLONE_VFORK about half the
+ * time (two back-to-back stores left it there so briefly that 10 calls could all be plain forks). */
+static void dwell(void)
+{
+	for (volatile int i = 0; i < 2000; i++)
+		;
+}
+
 static void *flipper(void *unused)
 {
 	(void)unused;
 	while (!done) {
 		__atomic_store_n(&args.flags, CLONE_VFORK, __ATOMIC_RELAXED);
+		dwell();
 		__atomic_store_n(&args.flags, 0, __ATOMIC_RELAXED);
+		dwell();
 	}
 	return 0;
 }

@@ -197,7 +197,7 @@ class LiveContextTest {
 
     @Test
     void clone3ArgumentsRewrittenByAnotherThreadDoNotHideTheChild() throws Exception {
-        Triggers.Result res = Triggers.exec(30, triggers.path("clone3_race").toString(), "10");
+        Triggers.Result res = Triggers.exec(30, triggers.path("clone3_race").toString(), "20");
         int parent = -1;
         List<Integer> vforked = new ArrayList<>();
         List<Integer> forked = new ArrayList<>();
@@ -210,8 +210,10 @@ class LiveContextTest {
                 default -> { }
             }
         }
-        assertThat(vforked.size() + forked.size()).isEqualTo(10);
-        Assumptions.assumeFalse(vforked.isEmpty(), "the flipping thread never let CLONE_VFORK through");
+        assertThat(vforked.size() + forked.size()).isEqualTo(20);
+        // Each flag value stays about half the time: both kinds come (all 20 alike: about 1 in 500,000).
+        assertThat(vforked).as("children created with CLONE_VFORK").isNotEmpty();
+        assertThat(forked).as("children created without").isNotEmpty();
         int p = parent;
         List<Integer> seen = live.await(e -> e instanceof Vfork v && v.ppid() == p, vforked.size()).stream()
                 .map(Event::pid).toList();
