@@ -1,5 +1,6 @@
 package dev.forkwatch.rules;
 
+import dev.forkwatch.config.Config;
 import dev.forkwatch.config.EditDistance;
 import dev.forkwatch.event.Exec;
 import dev.forkwatch.event.Exit;
@@ -113,9 +114,11 @@ final class DroolsMessages {
     /**
      * An error for an exception thrown out of Drools' build (it reports most problems as messages, but throws on a
      * duration such as {@code @expires(99999999999ms)}): at the first place of the bad value in the sources as
-     * compiled (params substituted; lines are the original's), or at the first file when it is not found.
+     * compiled (params substituted; lines are the original's), or at the first file when it is not found. A value
+     * that a param put there names the param and its config line, as the preprocessor's own errors do.
      */
-    static RuleError thrown(RuntimeException e, List<RuleSource> sources, List<Preprocessor> compiled) {
+    static RuleError thrown(RuntimeException e, List<RuleSource> sources, List<Preprocessor> compiled,
+                            Map<String, Config.Value> params) {
         String msg = String.valueOf(e.getMessage());
         Matcher n = BAD_NUMBER.matcher(msg);
         Matcher d = BAD_DURATION.matcher(msg);
@@ -136,6 +139,16 @@ final class DroolsMessages {
             for (int i = 0; i < lines.length; i++) {
                 int at = lines[i].indexOf(value);
                 if (at >= 0) {
+                    String[] original = sources.get(f).text().split("\n", -1);
+                    String line = i < original.length ? original[i] : "";
+                    if (!line.contains(value)) {
+                        for (var p : params.entrySet()) {
+                            if (String.valueOf(p.getValue().value()).contains(value) && line.contains("${" + p.getKey())) {
+                                text = "parameter '" + p.getKey() + "' (" + p.getValue().origin() + "): " + text;
+                                break;
+                            }
+                        }
+                    }
                     return new RuleError(sources.get(f).name(), i + 1, compiled.get(f).originalColumn(i + 1, at + 1), text);
                 }
             }

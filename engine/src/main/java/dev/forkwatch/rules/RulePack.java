@@ -270,7 +270,7 @@ public final class RulePack {
                 batch.build();
             } catch (RuntimeException e) {
                 throw new RuleCompileException(List.of(DroolsMessages.thrown(e, List.copyOf(srcByPath.values()),
-                        List.copyOf(byPath.values()))));
+                        List.copyOf(byPath.values()), params)));
             }
             built = System.nanoTime();
             List<Message> messages = new ArrayList<>();

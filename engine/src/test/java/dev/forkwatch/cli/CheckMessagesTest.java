@@ -78,6 +78,12 @@ class CheckMessagesTest {
                 + "    Exec(this after[0, 99999999999s] $v)\nthen\nend\n");
         assertThat(window.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(window.err()).contains("r.drl:7:24: '99999999999' is too large").doesNotContain("internal error");
+        // From a param: at the rule that uses it, naming the param and its config line.
+        Path cfg = Files.writeString(tmp.resolve("c.yaml"), "params:\n  vfork:\n    stall_threshold: 99999999999ms\n");
+        Cli.Result param = Cli.run("check", "--config", cfg.toString());
+        assertThat(param.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(param.err()).startsWith("forkwatch: <embedded>/vfork.drl:").contains(": parameter 'vfork.stall_threshold' ("
+                + cfg + ":3): '99999999999' is too large");
         Cli.Result word = check("declare Seen\n    @role(event)\n    @expires(abc)\n    pid : int\nend\n");
         assertThat(word.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(word.err()).contains("r.drl:3:14: 'abc' is not a duration (e.g. 500ms, 5s, 10m, 1h30m)");
