@@ -17,7 +17,8 @@ import java.util.TreeMap;
 
 /**
  * The one JSON form of an alert (stdout --output json, webhook body, spool files): Falco's keys. Besides what JSON
- * requires (C0 controls), DEL, the C1 controls and U+2028/U+2029 are written as JSON escapes (backslash, u, four hex digits), so
+ * requires (C0 controls), DEL, the C1 controls, U+2028/U+2029 and the bidirectional controls are written as JSON escapes
+ * (backslash, u, four hex digits), so
  * that no terminal or log viewer reading the line acts on a control character from a watched process.
  */
 public final class AlertJson {
@@ -85,7 +86,7 @@ public final class AlertJson {
                 n.path("hostname").asText());
     }
 
-    /** JSON's standard escapes plus DEL, C1 and the two Unicode line separators. */
+    /** JSON's standard escapes plus DEL, C1, the two Unicode line separators and the bidirectional controls. */
     private static final class ControlEscapes extends CharacterEscapes {
         private final int[] ascii = standardAsciiEscapesForJSON();
 
@@ -100,7 +101,9 @@ public final class AlertJson {
 
         @Override
         public SerializableString getEscapeSequence(int ch) {
-            if (ch == 0x7f || (ch >= 0x80 && ch <= 0x9f) || ch == 0x2028 || ch == 0x2029) {
+            // The line separators and bidirectional controls as in Text.isFormatControl (alert depends on no other package).
+            if (ch == 0x7f || (ch >= 0x80 && ch <= 0x9f) || ch == 0x061c || ch == 0x200e || ch == 0x200f
+                    || (ch >= 0x2028 && ch <= 0x202e) || (ch >= 0x2066 && ch <= 0x2069)) {
                 return new SerializedString(String.format("\\u%04X", ch));
             }
             return null;

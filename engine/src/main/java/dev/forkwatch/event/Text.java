@@ -15,8 +15,9 @@ import java.nio.charset.StandardCharsets;
  * {@code \xNN} (two lower-case hex digits) and a backslash becomes {@code \\}, so the field maps back to the
  * exact bytes ({@link #toBytes}). Traces store fields in this form.</li>
  * <li>{@link #printable}: a field to one line of output. C0 controls, DEL and C1 controls become {@code \xNN}
- * (C1 as {@code \u0085}-style escapes), so a field can never start a new line, move the cursor or forge an
- * alert. Backslashes are left alone: an escape in the field stays readable as it is.</li>
+ * (C1 as {@code \u0085}-style escapes), and so do the Unicode line separators and bidirectional controls
+ * ({@link #isFormatControl}), so a field can never start a new line, move the cursor, show its text in another order
+ * or forge an alert. Backslashes are left alone: an escape in the field stays readable as it is.</li>
  * </ul>
  */
 public final class Text {
@@ -98,9 +99,7 @@ public final class Text {
             char c = s.charAt(i);
             if (c < 0x20 || c == 0x7f) {
                 hexByte(sb, (byte) c);
-            } else if (c >= 0x80 && c <= 0x9f) {
-                sb.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
-            } else if (Character.isSurrogate(c) && !validSurrogatePair(s, i)) {
+            } else if ((c >= 0x80 && c <= 0x9f) || isFormatControl(c) || (Character.isSurrogate(c) && !validSurrogatePair(s, i))) {
                 sb.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xf]).append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
             } else {
                 sb.append(c);
@@ -127,9 +126,18 @@ public final class Text {
         return printable(s.substring(0, end)) + (end < s.length() ? "..." : "");
     }
 
-    /** True for characters {@link #printable} escapes: C0, DEL, C1, and lone surrogates. */
+    /** True for characters {@link #printable} escapes: C0, DEL, C1, format controls, and lone surrogates. */
     public static boolean isControl(char c) {
-        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || Character.isSurrogate(c);
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || isFormatControl(c) || Character.isSurrogate(c);
+    }
+
+    /**
+     * The characters that change how the text around them is shown without being control characters: the line and
+     * paragraph separators (U+2028, U+2029) and the bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E,
+     * U+2066-U+2069), with which a file name can make an alert read in another order ("Trojan Source").
+     */
+    public static boolean isFormatControl(char c) {
+        return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
     }
 
     private static boolean validSurrogatePair(String s, int i) {

@@ -46,6 +46,14 @@ class TextTest {
     }
 
     @Test
+    void printableEscapesLineSeparatorsAndBidirectionalControls() {
+        // "Trojan Source": a right-to-left override makes /tmp/\u202Eexe.sh read as /tmp/hs.exe on a terminal.
+        assertThat(Text.printable("/tmp/\u202Eexe.sh \u2066a\u2069 \u200E\u200F\u061C \u202A\u202B\u202C\u202D x\u2028y\u2029"))
+                .isEqualTo("/tmp/\\u202eexe.sh \\u2066a\\u2069 \\u200e\\u200f\\u061c \\u202a\\u202b\\u202c\\u202d x\\u2028y\\u2029");
+        assertThat(Text.printable("caf\u00e9 \u65e5\u672c \u2030 \u2065")).isEqualTo("caf\u00e9 \u65e5\u672c \u2030 \u2065");
+    }
+
+    @Test
     void shownQuotesABoundedEscapedPrefix() {
         assertThat(Text.shown("abc", 5)).isEqualTo("abc");
         assertThat(Text.shown("a\nbcdef", 3)).isEqualTo("a\\x0ab...");

@@ -47,14 +47,14 @@ class StdoutSinkTest {
 
     @Test
     void jsonEscapesC0DelAndC1AndReadsBackTheSameAlert() throws Exception {
-        Alert a = alert(FORGED + "\u2028", Map.of("proc.exepath", FORGED));
+        Alert a = alert(FORGED + "\u2028\u202e", Map.of("proc.exepath", FORGED));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new StdoutSink(new PrintStream(out, true, StandardCharsets.UTF_8), AlertFormat.JSON, StdoutSink.OnError.CONTINUE, err)
                 .accept(a);
         String line = out.toString(StandardCharsets.UTF_8);
         assertThat(line.substring(0, line.length() - 1).chars().filter(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f)
-                || c == 0x2028)).isEmpty();
-        assertThat(line).contains("\\u001B[2J\\u009B31m\\u007F").contains("\\u0085").contains("\\u2028");
+                || c == 0x2028 || c == 0x202e)).isEmpty();
+        assertThat(line).contains("\\u001B[2J\\u009B31m\\u007F").contains("\\u0085").contains("\\u2028\\u202E");
         assertThat(AlertJson.fromJson(line)).isEqualTo(a);
         assertThat(new ObjectMapper().readTree(line).path("output_fields").path("proc.exepath").asText()).isEqualTo(FORGED);
     }
