@@ -323,6 +323,9 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
             if (dt < 0 || now + dt > limit) {
                 break;
             }
+            // Events past the retention at the job's time leave before it runs, as they would have on a stream with
+            // no gap: a rule's expiry or timer in a gap never sees an event the retention already took.
+            held.expire(now + dt - retentionMs);
             clock.advanceTime(dt, TimeUnit.MILLISECONDS);
             guard.fire();
             if (dt == 0 && timers.getTimeToNextJob() == 0) {
