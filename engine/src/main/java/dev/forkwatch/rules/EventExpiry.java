@@ -10,11 +10,11 @@ import org.kie.api.KieBase;
 /**
  * forkwatch's events leave the session when the engine deletes them (engine.event_retention, engine.max_facts: see
  * {@link HeldFacts}), never by the expiry Drools infers from the rules' temporal operators. That expiry is what the
- * rules of the KieBase allow, and it races with a temporal {@code not}: with only {@code not Exit(pid == $v.pid,
- * this after[0ms, 5s] $v)} to go by, Drools expires an {@code Exit} 5001 ms after its time, the same millisecond the
- * {@code not}'s timer fires, and the expiry comes first, so a child that exited at once was reported stalled
- * (whenever another rule kept {@code Vfork} longer). Call after every build into a KieBase: a build infers again.
- * Facts that rules insert keep Drools' expiry ({@code @expires}, inferred).
+ * rules of the KieBase allow, and Drools fires a temporal {@code not} again when its blocker expires while the left
+ * event is still in the session: with only {@code not Exit(pid == $v.pid, this after[0ms, 5s] $v)} to go by, it
+ * expires an {@code Exit} about 5 s after its time, and whenever another rule kept {@code Vfork} longer, a child that
+ * had exited was reported stalled then. Call after every build into a KieBase: a build infers again. Facts that rules
+ * insert keep Drools' expiry ({@code @expires}, inferred: see rules.md "Retention").
  */
 final class EventExpiry {
     private EventExpiry() {
