@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * forkwatch's events stay in the session until the engine deletes them, whatever the rules would let Drools infer:
  * a pack of one's own with a stall rule and any other rule on {@code Vfork} (which keeps vforks for good) once had
- * Drools expire every exec and exit just before the stall's timer, so every child was reported stalled.
+ * Drools expire every exec and exit about 5 s after its time, and the stall's {@code not} fired again for each: every
+ * child was reported stalled.
  */
 class EventExpiryTest {
     static final String STALL = "rule \"Stalled\" " + RuleIsolationTest.META + "\nwhen\n"
