@@ -169,14 +169,15 @@ final class DroolsMessages {
         Pattern decl = Pattern.compile("^\\s*declare\\s+(?:[\\w$]+\\.)*" + Pattern.quote(t.group(1)) + "\\b");
         Matcher named = ANNOTATION_NAMED.matcher(text);
         String annotation = named.find() ? named.group(1) : text.contains("timestamp field") ? "timestamp" : null;
+        Pattern at = annotation == null ? null : Pattern.compile("@" + annotation + "\\s*\\(\\s*([^)]*?)\\s*\\)");
         for (RuleSource s : sources) {
             String[] lines = s.text().split("\n", -1);
             for (int i = 0; i < lines.length; i++) {
                 if (!decl.matcher(lines[i]).find()) {
                     continue;
                 }
-                for (int j = i; annotation != null && j < lines.length && (j == i || !END.matcher(lines[j]).find()); j++) {
-                    Matcher a = Pattern.compile("@" + annotation + "\\s*\\(\\s*([^)]*?)\\s*\\)").matcher(lines[j]);
+                for (int j = i; at != null && j < lines.length && (j == i || !END.matcher(lines[j]).find()); j++) {
+                    Matcher a = at.matcher(lines[j]);
                     if (a.find()) {
                         String msg = ANNOTATION_OBJECT.matcher(text).replaceAll(Matcher.quoteReplacement("'" + a.group(1) + "'"));
                         return new RuleError(s.name(), j + 1, a.start() + 1, msg);

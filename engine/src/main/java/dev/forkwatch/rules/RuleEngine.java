@@ -203,7 +203,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
             if (late.accept(e.tsMillis(), clock.getCurrentTime())) {
                 insert(e);
                 guard.fire();
-                expire();
+                expire(clock.getCurrentTime());
             }
             return;
         }
@@ -289,7 +289,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         }
         advanceTo(wmMs, true);
         watermarkMs = wmMs;
-        expire();
+        expire(clock.getCurrentTime());
         tickNotices();
     }
 
@@ -325,7 +325,7 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
             }
             // Events past the retention at the job's time leave before it runs, as they would have on a stream with
             // no gap: a rule's expiry or timer in a gap never sees an event the retention already took.
-            held.expire(now + dt - retentionMs);
+            expire(now + dt);
             clock.advanceTime(dt, TimeUnit.MILLISECONDS);
             guard.fire();
             if (dt == 0 && timers.getTimeToNextJob() == 0) {
@@ -341,8 +341,8 @@ public final class RuleEngine implements EventReceiver, AutoCloseable {
         }
     }
 
-    /** Deletes events older than the retention period (the engine's own expiry may already have done so). */
-    private void expire() {
-        held.expire(clock.getCurrentTime() - retentionMs);
+    /** Deletes events older than the retention period at {@code nowMs} (a rule may already have deleted some). */
+    private void expire(long nowMs) {
+        held.expire(nowMs - retentionMs);
     }
 }
